@@ -1,0 +1,1 @@
+"""The ``plasma-spec`` command line."""

@@ -1,0 +1,87 @@
+"""The ``plasma-spec`` command line.
+
+Subcommands:
+
+- ``plasma-spec invariants``: print the invariant catalog (``--json`` for JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+
+from spec import SPEC_VERSION
+from spec.invariants.catalog import CATALOG, Invariant
+
+WIDTH = 88
+"""Width of the text output."""
+
+
+def format_invariant(invariant: Invariant) -> str:
+    """Return the text form of one catalogued invariant."""
+    scopes = ", ".join(scope.value for scope in invariant.scopes)
+    lines = [f"{invariant.identifier}  {invariant.title}  [{invariant.layer.value}; {scopes}]"]
+    for label, text in (
+        ("Statement", invariant.statement),
+        ("Rationale", invariant.rationale),
+        ("Strengthening", invariant.strengthening),
+    ):
+        if text:
+            lines.append(
+                textwrap.fill(
+                    f"{label}: {text}", WIDTH, initial_indent="  ", subsequent_indent="    "
+                )
+            )
+    lines.append("  Checks:")
+    lines.extend(
+        textwrap.fill(check, WIDTH, initial_indent="    - ", subsequent_indent="      ")
+        for check in invariant.checks
+    )
+    return "\n".join(lines)
+
+
+def run_invariants(arguments: argparse.Namespace) -> int:
+    """Print the invariant catalog as text or JSON."""
+    if arguments.json:
+        document = {
+            "spec_version": SPEC_VERSION,
+            "invariants": [dataclasses.asdict(invariant) for invariant in CATALOG],
+        }
+        print(json.dumps(document, indent=2))
+    else:
+        print(f"plasma-spec {SPEC_VERSION}: invariant catalog ({len(CATALOG)} invariants)\n")
+        print("\n\n".join(format_invariant(invariant) for invariant in CATALOG))
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``plasma-spec``."""
+    parser = argparse.ArgumentParser(
+        prog="plasma-spec",
+        description="Executable specification of the Plasma protocol.",
+    )
+    parser.add_argument("--version", action="version", version=f"plasma-spec {SPEC_VERSION}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    invariants = commands.add_parser(
+        "invariants",
+        help="print the invariant catalog",
+        description="Print every catalogued safety invariant: id, statement, rationale, checks.",
+    )
+    invariants.add_argument("--json", action="store_true", help="print JSON instead of text")
+    invariants.set_defaults(run=run_invariants)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    arguments = make_parser().parse_args(argv)
+    code: int = arguments.run(arguments)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

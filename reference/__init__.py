@@ -1,0 +1,1 @@
+"""Reference implementation of Plasma (a persistent node); to come."""

@@ -1,0 +1,305 @@
+"""The canonical binary encoding of every protocol object.
+
+Every value the protocol hashes, signs, commits or compares (transactions,
+blocks, operations, states) has exactly one encoding, fixed by its type:
+
+======================  ==================================================
+type                    encoding
+======================  ==================================================
+``UintN``               ``N/8`` bytes, big-endian
+``bool``                one byte, ``0x00`` or ``0x01``
+``Address``, ``Hash32``,
+``Signature``           the raw 20, 32 or 65 bytes
+``bytes``               length as ``Uint32``, then the bytes
+``str``                 length as ``Uint32``, then the UTF-8 bytes
+enumeration             one byte: the member's index in declaration order
+dataclass               its fields in declaration order, nothing between
+``tuple[T, ...]``       count as ``Uint32``, then each item
+``tuple[A, B]``         ``A`` then ``B`` (fixed shape, no count)
+``Mapping[K, V]``       count as ``Uint32``, then key ‖ value pairs, in
+                        strictly increasing order of the keys' encodings
+``frozenset[T]``        count as ``Uint32``, then the members, in strictly
+                        increasing order of their encodings
+``T | None``            ``0x00`` for none, or ``0x01`` then ``T``
+``A | B | ...``         one byte: the index of the variant, then its value
+======================  ==================================================
+
+Decoding is strict, so that ``encode(decode(b)) == b`` for every accepted
+``b`` and ``decode(encode(x)) == x`` for every value ``x``: the decoder
+rejects truncated input (``ENCODING_TRUNCATED``), bytes after the value
+(``ENCODING_TRAILING_BYTES``), flag bytes other than 0 and 1
+(``ENCODING_INVALID_FLAG``), unknown variant tags and enumeration indexes
+(``ENCODING_INVALID_TAG``), unsorted or repeated keys
+(``ENCODING_UNSORTED_KEYS``) and text that is not UTF-8
+(``ENCODING_INVALID_TEXT``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from spec.errors import RejectionReason, reject, require
+from spec.primitives import FixedBytes, Uint, Uint32
+
+T = TypeVar("T")
+
+COUNT_TYPE = Uint32
+"""The type of every length and count prefix."""
+
+
+@functools.cache
+def get_field_types(cls: type) -> tuple[tuple[str, Any], ...]:
+    """Return the (name, type) of each field of the dataclass ``cls``, in order."""
+    hints = typing.get_type_hints(cls)
+    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
+
+
+def is_union(hint: Any) -> bool:
+    """Return whether ``hint`` is a union type (``A | B`` or ``Optional[A]``)."""
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+def encode(value: Any, hint: Any = None) -> bytes:
+    """Return the canonical encoding of ``value`` as the type ``hint``.
+
+    ``hint`` may be omitted for dataclasses, integers of a fixed width,
+    fixed-length bytes, booleans and enumerations; containers and unions
+    need it.
+    """
+    hint = type(value) if hint is None else hint
+    if is_union(hint):
+        return encode_union(value, typing.get_args(hint))
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        return encode_tuple(value, typing.get_args(hint))
+    if origin in (Mapping, dict):
+        key_hint, value_hint = typing.get_args(hint)
+        pairs = sorted((encode(k, key_hint), encode(v, value_hint)) for k, v in value.items())
+        return encode_count(len(pairs)) + b"".join(k + v for k, v in pairs)
+    if origin is frozenset:
+        (member_hint,) = typing.get_args(hint)
+        members = sorted(encode(member, member_hint) for member in value)
+        return encode_count(len(members)) + b"".join(members)
+    return encode_scalar_or_container(value, hint)
+
+
+def encode_count(count: int) -> bytes:
+    """Return the encoding of a length or count prefix."""
+    return COUNT_TYPE(count).to_bytes(COUNT_TYPE.BITS // 8, "big")
+
+
+def encode_union(value: Any, arms: tuple[Any, ...]) -> bytes:
+    """Return the encoding of ``value`` as one of the union's ``arms``."""
+    if type(None) in arms and len(arms) == 2:
+        if value is None:
+            return b"\x00"
+        (inner,) = (arm for arm in arms if arm is not type(None))
+        return b"\x01" + encode(value, inner)
+    for index, arm in enumerate(arms):
+        if type(value) is (typing.get_origin(arm) or arm):
+            return bytes([index]) + encode(value, arm)
+    raise AssertionError(f"{type(value).__name__} is not a variant of {arms}")
+
+
+def encode_tuple(value: tuple[Any, ...], args: tuple[Any, ...]) -> bytes:
+    """Return the encoding of a variable-length or fixed-shape tuple."""
+    if len(args) == 2 and args[1] is Ellipsis:
+        return encode_count(len(value)) + b"".join(encode(item, args[0]) for item in value)
+    assert len(value) == len(args), "fixed-shape tuple of the wrong length"
+    return b"".join(encode(item, arg) for item, arg in zip(value, args, strict=True))
+
+
+def encode_scalar_or_container(value: Any, hint: type) -> bytes:
+    """Return the encoding of an integer, byte string, text, enumeration or dataclass."""
+    if hint is bool:
+        return b"\x01" if value else b"\x00"
+    if issubclass(hint, Uint):
+        return hint(value).to_bytes(hint.BITS // 8, "big")
+    if issubclass(hint, FixedBytes):
+        return bytes(hint(value))
+    if hint is bytes:
+        return encode_count(len(value)) + bytes(value)
+    if hint is str:
+        data = str(value).encode("utf-8")
+        return encode_count(len(data)) + data
+    if issubclass(hint, enum.Enum):
+        return bytes([list(hint).index(value)])
+    assert dataclasses.is_dataclass(hint), f"no canonical encoding for {hint}"
+    return b"".join(encode(getattr(value, name), field) for name, field in get_field_types(hint))
+
+
+class Reader:
+    """A cursor over bytes being decoded."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = bytes(data)
+        """The whole input."""
+        self.offset = 0
+        """How many bytes have been consumed."""
+
+    def remaining(self) -> int:
+        """Return how many bytes are left."""
+        return len(self.data) - self.offset
+
+    def take(self, length: int) -> bytes:
+        """Consume and return the next ``length`` bytes.
+
+        Raises:
+            Rejected: ``ENCODING_TRUNCATED`` when fewer bytes are left.
+        """
+        require(self.remaining() >= length, RejectionReason.ENCODING_TRUNCATED)
+        chunk = self.data[self.offset : self.offset + length]
+        self.offset += length
+        return chunk
+
+    def take_flag(self) -> bool:
+        """Consume one byte that must be 0x00 or 0x01.
+
+        Raises:
+            Rejected: ``ENCODING_TRUNCATED``; ``ENCODING_INVALID_FLAG`` for any other byte.
+        """
+        byte = self.take(1)[0]
+        require(byte in (0, 1), RejectionReason.ENCODING_INVALID_FLAG, f"flag byte {byte}")
+        return byte == 1
+
+    def take_count(self) -> int:
+        """Consume a count prefix.
+
+        Raises:
+            Rejected: ``ENCODING_TRUNCATED``, also when the count exceeds the bytes left
+                (every item takes at least one byte).
+        """
+        count = int.from_bytes(self.take(COUNT_TYPE.BITS // 8), "big")
+        require(count <= self.remaining(), RejectionReason.ENCODING_TRUNCATED)
+        return count
+
+
+def decode(hint: type[T], data: bytes) -> T:
+    """Return the value of type ``hint`` whose canonical encoding is exactly ``data``.
+
+    Raises:
+        Rejected: ``ENCODING_TRUNCATED``, ``ENCODING_TRAILING_BYTES``,
+            ``ENCODING_INVALID_FLAG``, ``ENCODING_INVALID_TAG``,
+            ``ENCODING_UNSORTED_KEYS`` or ``ENCODING_INVALID_TEXT``.
+    """
+    return typing.cast(T, decode_as(hint, data))
+
+
+def decode_as(hint: Any, data: bytes) -> Any:
+    """Like :func:`decode`, for any type hint (``tuple[X, ...]``, unions, ...).
+
+    Raises:
+        Rejected: the reasons listed for :func:`decode`.
+    """
+    reader = Reader(data)
+    value = read(reader, hint)
+    # Verify nothing follows the value
+    require(reader.remaining() == 0, RejectionReason.ENCODING_TRAILING_BYTES)
+    return value
+
+
+def read(reader: Reader, hint: Any) -> Any:
+    """Consume and return one value of type ``hint``.
+
+    Raises:
+        Rejected: the reasons listed for :func:`decode`, except trailing bytes.
+    """
+    if is_union(hint):
+        return read_union(reader, typing.get_args(hint))
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        return read_tuple(reader, typing.get_args(hint))
+    if origin in (Mapping, dict):
+        key_hint, value_hint = typing.get_args(hint)
+        pairs = read_sorted(reader, key_hint, value_hint)
+        return dict(pairs)
+    if origin is frozenset:
+        (member_hint,) = typing.get_args(hint)
+        return frozenset(key for key, _ in read_sorted(reader, member_hint, None))
+    return read_scalar_or_container(reader, hint)
+
+
+def read_union(reader: Reader, arms: tuple[Any, ...]) -> Any:
+    """Consume a tagged union value (or an optional value)."""
+    if type(None) in arms and len(arms) == 2:
+        (inner,) = (arm for arm in arms if arm is not type(None))
+        return read(reader, inner) if reader.take_flag() else None
+    tag = reader.take(1)[0]
+    # Verify the tag names a variant
+    require(tag < len(arms), RejectionReason.ENCODING_INVALID_TAG, f"union tag {tag}")
+    return read(reader, arms[tag])
+
+
+def read_tuple(reader: Reader, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Consume a variable-length or fixed-shape tuple."""
+    if len(args) == 2 and args[1] is Ellipsis:
+        count = reader.take_count()
+        return tuple(read(reader, args[0]) for _ in range(count))
+    return tuple(read(reader, arg) for arg in args)
+
+
+def read_sorted(reader: Reader, key_hint: Any, value_hint: Any) -> list[tuple[Any, Any]]:
+    """Consume a count, then keys (each followed by a value unless ``value_hint`` is None).
+
+    Raises:
+        Rejected: ``ENCODING_UNSORTED_KEYS`` when a key's encoding is not strictly
+            greater than the one before it.
+    """
+    count = reader.take_count()
+    pairs: list[tuple[Any, Any]] = []
+    previous_key_bytes: bytes | None = None
+    for _ in range(count):
+        start = reader.offset
+        key = read(reader, key_hint)
+        key_bytes = reader.data[start : reader.offset]
+        # Verify keys are strictly increasing (sorted, no repeats)
+        require(
+            previous_key_bytes is None or key_bytes > previous_key_bytes,
+            RejectionReason.ENCODING_UNSORTED_KEYS,
+        )
+        previous_key_bytes = key_bytes
+        value = None if value_hint is None else read(reader, value_hint)
+        pairs.append((key, value))
+    return pairs
+
+
+def read_scalar_or_container(reader: Reader, hint: type) -> Any:
+    """Consume an integer, byte string, text, enumeration or dataclass."""
+    if hint is bool:
+        return reader.take_flag()
+    if issubclass(hint, Uint):
+        return hint(int.from_bytes(reader.take(hint.BITS // 8), "big"))
+    if issubclass(hint, FixedBytes):
+        return hint(reader.take(hint.LENGTH))
+    if hint is bytes:
+        return reader.take(reader.take_count())
+    if hint is str:
+        return read_text(reader)
+    if issubclass(hint, enum.Enum):
+        index = reader.take(1)[0]
+        members = list(hint)
+        # Verify the index names a member
+        require(index < len(members), RejectionReason.ENCODING_INVALID_TAG, f"enum index {index}")
+        return members[index]
+    assert dataclasses.is_dataclass(hint), f"no canonical encoding for {hint}"
+    fields = {name: read(reader, field) for name, field in get_field_types(hint)}
+    return hint(**fields)
+
+
+def read_text(reader: Reader) -> str:
+    """Consume length-prefixed UTF-8 text.
+
+    Raises:
+        Rejected: ``ENCODING_INVALID_TEXT`` when the bytes are not UTF-8.
+    """
+    data = reader.take(reader.take_count())
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        reject(RejectionReason.ENCODING_INVALID_TEXT)

@@ -1,0 +1,180 @@
+"""Typed rejections: every rule the spec enforces on input has exactly one reason.
+
+An operation that breaks a rule raises :class:`Rejected` carrying one
+:class:`RejectionReason`. Because every spec function is pure, a rejected
+operation leaves the state it was given unchanged: the caller still holds the
+old value.
+
+``assert`` is kept for "cannot happen" (a bug in the spec itself), never for
+bad input.
+
+To find the rule behind a reason, search the spec for its name: each reason is
+raised from one ``require(...)`` line preceded by a comment stating the rule.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NoReturn
+
+
+class RejectionReason(StrEnum):
+    """Why an operation, transaction, block or encoding was rejected.
+
+    The string value of each member is its stable reason code, the one that
+    conformance vectors name and implementations must report.
+    """
+
+    # Encoding (spec/encoding.py)
+    ENCODING_TRUNCATED = "encoding_truncated"
+    """The bytes end before the value they encode is complete."""
+    ENCODING_TRAILING_BYTES = "encoding_trailing_bytes"
+    """Bytes remain after the value was decoded."""
+    ENCODING_INVALID_FLAG = "encoding_invalid_flag"
+    """A boolean or presence byte is neither 0x00 nor 0x01."""
+    ENCODING_INVALID_TAG = "encoding_invalid_tag"
+    """A union tag or enumeration index names no variant."""
+    ENCODING_UNSORTED_KEYS = "encoding_unsorted_keys"
+    """Mapping keys or set members are not in strictly increasing byte order."""
+    ENCODING_INVALID_TEXT = "encoding_invalid_text"
+    """A text field is not valid UTF-8."""
+
+    # Primitive values (spec/primitives.py)
+    INTEGER_OVERFLOW = "integer_overflow"
+    """An unsigned integer would exceed the largest value of its width."""
+    INTEGER_UNDERFLOW = "integer_underflow"
+    """An unsigned integer would go below zero."""
+    BYTES_WRONG_LENGTH = "bytes_wrong_length"
+    """A fixed-length byte string (address, hash, signature) has another length."""
+
+    # Signatures (spec/crypto.py)
+    SIGNATURE_MALFORMED = "signature_malformed"
+    """A signature's r or s is outside [1, n-1], or its recovery id is not 0 or 1."""
+    SIGNATURE_HIGH_S = "signature_high_s"
+    """A signature's s is above n/2 (the low-s rule forbids the malleable twin)."""
+    SIGNATURE_UNRECOVERABLE = "signature_unrecoverable"
+    """No public key can be recovered from the signature and message."""
+
+    # Settlement layer: environments (spec/settlement/environments.py)
+    UNKNOWN_ENVIRONMENT = "unknown_environment"
+    """The environment id names no registered environment."""
+    ENVIRONMENT_IN_QUARANTINE = "environment_in_quarantine"
+    """The environment's quarantine period has not ended yet."""
+    FINALIZATION_PERIOD_TOO_SHORT = "finalization_period_too_short"
+    """Registered rules set a finalization period below the preset's minimum."""
+    EXIT_BOND_TOO_LOW = "exit_bond_too_low"
+    """Registered rules set an exit bond below the preset's minimum."""
+    DEPOSIT_LIMIT_ZERO = "deposit_limit_zero"
+    """Registered rules set a deposit limit of zero, which would forbid every deposit."""
+
+    # Settlement layer: deposits (spec/settlement/deposits.py)
+    DEPOSIT_AMOUNT_ZERO = "deposit_amount_zero"
+    """A deposit of zero creates no value and is refused."""
+    DEPOSIT_ABOVE_LIMIT = "deposit_above_limit"
+    """A deposit exceeds the environment's per-deposit limit."""
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    """The sender's settlement-layer balance cannot cover a deposit or an exit bond."""
+    TOO_MANY_DEPOSITS = "too_many_deposits"
+    """All deposit block numbers before the next child block are used."""
+
+    # Settlement layer: block commitments (spec/settlement/blocks.py)
+    NOT_OPERATOR = "not_operator"
+    """Only the environment's operator may submit child blocks."""
+    BLOCK_ALREADY_COMMITTED = "block_already_committed"
+    """A root is already committed at that block number; committed roots never change."""
+    BLOCK_NUMBER_UNEXPECTED = "block_number_unexpected"
+    """A child block must carry the next child block number, no other."""
+
+    # Settlement layer: standard exits (spec/settlement/exits.py)
+    UNKNOWN_BLOCK = "unknown_block"
+    """An exit names a block number at which nothing is committed."""
+    INCLUSION_PROOF_INVALID = "inclusion_proof_invalid"
+    """The Merkle proof does not show the transaction at the position in the block."""
+    OUTPUT_INDEX_OUT_OF_RANGE = "output_index_out_of_range"
+    """The position's output index is beyond the transaction's outputs."""
+    EXIT_NOT_BY_OWNER = "exit_not_by_owner"
+    """Only the owner of an output may start its standard exit."""
+    EXIT_BOND_WRONG_AMOUNT = "exit_bond_wrong_amount"
+    """The bond sent with an exit differs from the environment's exit bond."""
+    EXIT_ALREADY_STARTED = "exit_already_started"
+    """An exit of this output was started before; an output has at most one exit, ever."""
+    UNKNOWN_EXIT = "unknown_exit"
+    """The exit id names no exit of this environment."""
+    EXIT_NOT_OPEN = "exit_not_open"
+    """The exit was already challenged or processed."""
+    CHALLENGE_NOT_SPENDING_EXIT = "challenge_not_spending_exit"
+    """The challenging transaction's chosen input is not the exiting output."""
+    CHALLENGE_NOT_SIGNED_BY_OWNER = "challenge_not_signed_by_owner"
+    """The spend of the exiting output is not signed by the output's owner."""
+    PROCESS_LIMIT_ZERO = "process_limit_zero"
+    """A request to process exits must allow at least one exit."""
+    NO_EXIT_TO_PROCESS = "no_exit_to_process"
+    """The queue holds no exit that is mature now."""
+
+    # Settlement layer: time (spec/settlement/time.py)
+    TIME_NOT_INCREASING = "time_not_increasing"
+    """Settlement time only moves forward."""
+
+    # Payments child chain (spec/payments/)
+    TX_NO_INPUTS = "tx_no_inputs"
+    """A payment spends at least one input."""
+    TX_TOO_MANY_INPUTS = "tx_too_many_inputs"
+    """A payment spends at most MAX_INPUTS inputs."""
+    TX_NO_OUTPUTS = "tx_no_outputs"
+    """A payment creates at least one output."""
+    TX_TOO_MANY_OUTPUTS = "tx_too_many_outputs"
+    """A payment creates at most MAX_OUTPUTS outputs."""
+    TX_SIGNATURE_COUNT_MISMATCH = "tx_signature_count_mismatch"
+    """A payment carries exactly one signature per input."""
+    TX_DUPLICATE_INPUT = "tx_duplicate_input"
+    """A payment names the same input twice."""
+    TX_INPUT_NOT_UNSPENT = "tx_input_not_unspent"
+    """A payment input is not in the UTXO set (spent, exited or never created)."""
+    TX_INPUT_NOT_SIGNED_BY_OWNER = "tx_input_not_signed_by_owner"
+    """An input's signature does not recover to the owner of that input."""
+    OUTPUT_AMOUNT_ZERO = "output_amount_zero"
+    """Every output (payment, fee claim or deposit) carries a positive amount."""
+    TX_OUTPUTS_EXCEED_INPUTS = "tx_outputs_exceed_inputs"
+    """For some token, a payment's outputs sum to more than its inputs."""
+    FEE_CLAIM_NOT_TO_OPERATOR = "fee_claim_not_to_operator"
+    """A fee claim pays only the environment's operator."""
+    FEE_CLAIM_EXCEEDS_FEES = "fee_claim_exceeds_fees"
+    """A fee claim takes more of a token than the block's payments left unclaimed so far."""
+    DEPOSIT_IN_CHILD_BLOCK = "deposit_in_child_block"
+    """Deposit transactions come only from the settlement layer, never in a child block."""
+    BLOCK_TOO_LARGE = "block_too_large"
+    """A block holds more transactions than its Merkle tree has leaves."""
+    BLOCK_NUMBER_NOT_INCREASING = "block_number_not_increasing"
+    """The child chain applies blocks and deposits in strictly increasing number order."""
+    EXITED_OUTPUT_NOT_UNSPENT = "exited_output_not_unspent"
+    """A processed exit can be applied to the child chain only for an unspent output."""
+
+
+class Rejected(Exception):  # noqa: N818 - "Rejected" reads as the outcome it reports
+    """Raised when input breaks a rule; carries the one reason for it."""
+
+    def __init__(self, reason: RejectionReason, detail: str = "") -> None:
+        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
+        self.reason = reason
+        """The rule that was broken."""
+        self.detail = detail
+        """Free text for people; never compared by conformance checks."""
+
+
+def require(condition: bool, reason: RejectionReason, detail: str = "") -> None:
+    """Reject with ``reason`` unless ``condition`` holds.
+
+    Raises:
+        Rejected: with ``reason`` when ``condition`` is false.
+    """
+    if not condition:
+        reject(reason, detail)
+
+
+def reject(reason: RejectionReason, detail: str = "") -> NoReturn:
+    """Reject unconditionally with ``reason``.
+
+    Raises:
+        Rejected: always, with ``reason``.
+    """
+    raise Rejected(reason, detail)

@@ -1,0 +1,1 @@
+"""The invariant catalog: safety properties as predicates over spec state."""

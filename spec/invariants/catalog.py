@@ -1,0 +1,419 @@
+"""The invariant catalog: every safety property the spec claims, stated precisely.
+
+Each :class:`Invariant` has a stable id (``INV-NN``, numbered as in the
+protocol brief; ``INV-23`` onwards are additions), a statement precise enough
+to check, a rationale, and the list of checks that cover it. The predicates
+that decide each invariant on concrete states are in
+``spec.invariants.settlement`` and ``spec.invariants.child_chain``;
+``spec.invariants.evaluate`` runs them all.
+
+Not in the catalog yet, because nothing they concern exists yet: in-flight
+exit exclusivity (brief item 20, MoreVP) and the finality properties of a BFT
+committee (items 21 and 22).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Layer(StrEnum):
+    """Which part of the protocol an invariant constrains."""
+
+    SETTLEMENT = "settlement"
+    """The settlement layer (root contract)."""
+    CHILD_CHAIN = "child-chain"
+    """An execution environment's own state (a payments child chain)."""
+    EXIT_GAME = "exit-game"
+    """The interplay of both, against an adversary, over whole traces."""
+
+
+class Scope(StrEnum):
+    """What a predicate looks at."""
+
+    STATE = "state"
+    """One state."""
+    TRANSITION = "transition"
+    """A pre-state, an accepted operation and its post-state."""
+    PAIR = "pair"
+    """A state and two operations applied in both orders."""
+    TRACE = "trace"
+    """A whole run with its adversary; checked by the stateful tests."""
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """One catalogued safety property."""
+
+    identifier: str
+    """Stable id, ``INV-NN``."""
+    title: str
+    """Short name."""
+    layer: Layer
+    """Which part of the protocol it constrains."""
+    scopes: tuple[Scope, ...]
+    """What its predicates look at (a property may have a state and a transition form)."""
+    statement: str
+    """The property, precisely."""
+    rationale: str
+    """Why the protocol needs it."""
+    strengthening: str
+    """What was added to make it inductive or checkable, if anything."""
+    checks: tuple[str, ...]
+    """The checks that cover it, and where they live."""
+
+
+UNIT_EVERY_STEP = (
+    "unit: evaluated on the post-state of every accepted operation in tests/ (tests/harness.py)"
+)
+UNIT_CAN_FAIL = (
+    "unit: shown to report a violation on a deliberately broken state (tests/test_invariants.py)"
+)
+CHILD_EVERY_STEP = (
+    "unit: evaluated on every child-chain post-state in tests/test_child_chain.py, "
+    "including a Hypothesis run of random valid payments"
+)
+
+CATALOG: tuple[Invariant, ...] = (
+    Invariant(
+        identifier="INV-01",
+        title="Solvency",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.STATE,),
+        statement=(
+            "For every environment and token, the total paid out by exits never exceeds the"
+            " total deposited, so the vault balance (deposited - withdrawn) is never "
+            "negative."
+        ),
+        rationale=(
+            "Exits are paid from the vault; paying more than was locked would take other "
+            "environments' or other users' funds."
+        ),
+        strengthening=(
+            "The withdrawn ledger equals the sum paid by processed exits of that token, and"
+            " no exit is paid more than its amount; processing pays min(amount, vault), so "
+            "the bound holds by construction. See also INV-23 (asset conservation)."
+        ),
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-02",
+        title="Single payout",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.STATE,),
+        statement=(
+            "Each output is paid by at most one exit; only processed exits have a non-zero payment."
+        ),
+        rationale=(
+            "A second payment of one output is money from nowhere, paid by the vault's "
+            "other owners."
+        ),
+        strengthening=(
+            "Follows from INV-03 (at most one exit per output ever) while standard exits "
+            "are the only exit kind."
+        ),
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-03",
+        title="Exit uniqueness",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.STATE,),
+        statement=(
+            "At most one exit per output, ever (and so at most one active exit per output);"
+            " a challenged exit is cancelled for good and its output cannot be exited "
+            "again."
+        ),
+        rationale=(
+            "Two live exits of one output could both mature; re-exiting a challenged output"
+            " would let a spent output try again after every challenge."
+        ),
+        strengthening=(
+            "Stronger than the brief's 'at most one active exit' (the spec never restarts an exit)."
+        ),
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-04",
+        title="Block log integrity",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.STATE, Scope.TRANSITION),
+        statement=(
+            "Child blocks sit at positive multiples of the block interval and deposit "
+            "blocks strictly between two of them (so fewer than the interval per step); "
+            "block times never decrease with the number and are never in the future; a "
+            "committed record never changes; every new block number exceeds all earlier "
+            "ones."
+        ),
+        rationale=(
+            "Exit priority and exitable times are read from the log: rewriting it would "
+            "reorder or forge exits, and reorganising deposits would steal them."
+        ),
+        strengthening="",
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-05",
+        title="Authority",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.TRANSITION,),
+        statement=(
+            "A child block is added only by SubmitBlock from the environment's operator, a "
+            "deposit block only by Deposit; an operation adds at most one block, and only "
+            "to the environment it names."
+        ),
+        rationale=(
+            "Only the operator is accountable for child blocks; deposits must be unforgeable."
+        ),
+        strengthening="",
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-06",
+        title="Deposit fidelity",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.TRANSITION,),
+        statement=(
+            "An accepted deposit writes exactly one deposit block whose root commits to one"
+            " output with the deposit's owner, token and amount; the vault's deposited "
+            "total grows, and the owner's settlement balance shrinks, by exactly the "
+            "amount."
+        ),
+        rationale=(
+            "The deposit output is what the owner can later exit; any mismatch loses or "
+            "creates funds."
+        ),
+        strengthening="",
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-07",
+        title="Maturity",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.STATE, Scope.TRANSITION),
+        statement=(
+            "Every exit's exitable time is max(block time + 2 MFP, start + MFP) for outputs"
+            " of child blocks and start + MFP for deposits; no exit is paid before its "
+            "exitable time."
+        ),
+        rationale=(
+            "The delay is the window in which watchers challenge wrong exits and honest "
+            "owners of older outputs exit ahead of outputs that depend on an invalid block."
+        ),
+        strengthening="",
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-08",
+        title="Priority order",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.TRANSITION,),
+        statement=(
+            "The exits one ProcessExits call pays are the first ones of its (environment, "
+            "token) queue of open exits ordered by (exitable time, position, exit id); it "
+            "stops only at its limit or at the first exit that is not mature."
+        ),
+        rationale=(
+            "Priority by position is what makes outputs older than an invalid block safe: "
+            "they are paid before anything that depends on it."
+        ),
+        strengthening="",
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-09",
+        title="Bond conservation",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.STATE,),
+        statement=(
+            "The bonds an environment holds equal the sum of the bonds of its open exits; "
+            "each bond leaves exactly once, to the exiter on processing or to the "
+            "successful challenger."
+        ),
+        rationale=(
+            "Bonds pay challengers for their work and deter wrong exits; losing or "
+            "double-paying them breaks the incentive."
+        ),
+        strengthening=(
+            "That each bond leaves once, to one party, is covered with INV-23 (asset conservation)."
+        ),
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-10",
+        title="Challenge soundness",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.TRANSITION,),
+        statement=(
+            "An exit is cancelled only by a ChallengeStandardExit that names it and "
+            "presents a payment whose chosen input is the exiting output, signed at that "
+            "input by the output's owner; so the exit of an output its owner never spent "
+            "cannot be cancelled."
+        ),
+        rationale="Without it, anyone could cancel honest exits and take their bonds.",
+        strengthening="",
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-11",
+        title="Finality monotonicity",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.TRANSITION,),
+        statement=(
+            "Exits are never removed; a challenged or processed exit never changes again; "
+            "environments never disappear; withdrawn totals never decrease; committed roots"
+            " never change (INV-04)."
+        ),
+        rationale=(
+            "Users and watchers act on what is final; anything final that can change is not final."
+        ),
+        strengthening="",
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-12",
+        title="Isolation",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.TRANSITION,),
+        statement=(
+            "An operation that names environment A leaves every other environment's state "
+            "exactly unchanged; global operations (register, advance time) change no "
+            "existing environment."
+        ),
+        rationale=(
+            "One environment's operator or users, honest or not, can never touch another's "
+            "funds, blocks or exits: the shared security umbrella."
+        ),
+        strengthening="",
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+    Invariant(
+        identifier="INV-13",
+        title="Commutation",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.PAIR,),
+        statement=(
+            "Two operations on different environments that are each accepted in both orders"
+            " reach the same state in either order."
+        ),
+        rationale="Environments run in parallel with no global coordination.",
+        strengthening=(
+            "Restricted to pairs accepted in both orders: environments share "
+            "settlement-layer accounts, so two deposits from one account may each succeed "
+            "only when first."
+        ),
+        checks=("unit: checked on pairs of operations in tests/test_invariants.py",),
+    ),
+    Invariant(
+        identifier="INV-14",
+        title="Determinism",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.TRANSITION,),
+        statement=(
+            "The same state and operation always give the same outcome and the same state digest."
+        ),
+        rationale="Any implementation can be compared with the spec on one value.",
+        strengthening="",
+        checks=(UNIT_EVERY_STEP,),
+    ),
+    Invariant(
+        identifier="INV-15",
+        title="Transaction validity",
+        layer=Layer.CHILD_CHAIN,
+        scopes=(Scope.STATE,),
+        statement=(
+            "A block is applied only if every payment in it has distinct unspent inputs, "
+            "each signed by its owner, positive outputs, and per token inputs >= outputs; "
+            "fee claims go to the operator and take no more than the block's unclaimed "
+            "fees. State form: every unspent output has a positive amount at a position "
+            "that can exist (output index < MAX_OUTPUTS, transaction index < 2**depth, "
+            "block number <= the last block applied)."
+        ),
+        rationale="The child chain's state is what honest users can prove and exit.",
+        strengthening="",
+        checks=(CHILD_EVERY_STEP,),
+    ),
+    Invariant(
+        identifier="INV-16",
+        title="Value conservation",
+        layer=Layer.CHILD_CHAIN,
+        scopes=(Scope.STATE,),
+        statement=(
+            "For every token, the unspent value equals deposited - exited - fees paid + "
+            "fees claimed."
+        ),
+        rationale=(
+            "Payments move value and never create it; the operator gains only fees paid to it."
+        ),
+        strengthening="",
+        checks=(CHILD_EVERY_STEP,),
+    ),
+    Invariant(
+        identifier="INV-17",
+        title="No double spend",
+        layer=Layer.CHILD_CHAIN,
+        scopes=(Scope.STATE, Scope.TRANSITION),
+        statement=("No output is both unspent and spent, and an output once spent stays spent."),
+        rationale="A double spend in the canonical chain is value created from nothing.",
+        strengthening="",
+        checks=(CHILD_EVERY_STEP,),
+    ),
+    Invariant(
+        identifier="INV-18",
+        title="Honest withdrawal",
+        layer=Layer.EXIT_GAME,
+        scopes=(Scope.TRACE,),
+        statement=(
+            "An honest owner of an output that is unspent and valid in reality, who watches"
+            " at least once per half MFP and exits in time, is paid its full amount, "
+            "whatever the operator commits or withholds."
+        ),
+        rationale=(
+            "This is Plasma's central promise: the operator can stop the chain but cannot steal."
+        ),
+        strengthening="",
+        checks=("planned: stateful adversarial test (issue 3)",),
+    ),
+    Invariant(
+        identifier="INV-19",
+        title="Exit ordering",
+        layer=Layer.EXIT_GAME,
+        scopes=(Scope.TRACE,),
+        statement=(
+            "Every valid output of a block before the first invalid block is paid before "
+            "any output that depends on the invalid block, when its owner exits within one "
+            "MFP of that block."
+        ),
+        rationale=(
+            "The MVP exitable-time rule exists for this; it is why honest users are paid "
+            "first even when the vault is drained by outputs from nowhere."
+        ),
+        strengthening="",
+        checks=("planned: stateful adversarial test (issue 3)",),
+    ),
+    Invariant(
+        identifier="INV-23",
+        title="Asset conservation",
+        layer=Layer.SETTLEMENT,
+        scopes=(Scope.TRANSITION,),
+        statement=(
+            "No operation creates or destroys value: for every token, settlement balances +"
+            " vault balances (+ bonds held, for the native token) are the same before and "
+            "after."
+        ),
+        rationale=(
+            "Strengthens solvency (INV-01) and bond conservation (INV-09): every unit is "
+            "somewhere, once."
+        ),
+        strengthening="",
+        checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    ),
+)
+"""Every invariant, in id order."""
+
+
+def get_invariant(identifier: str) -> Invariant:
+    """Return the catalogued invariant with this id."""
+    (invariant,) = (inv for inv in CATALOG if inv.identifier == identifier)
+    return invariant

@@ -1,0 +1,1 @@
+"""The payments execution environment: UTXO payments in several tokens."""

@@ -1,0 +1,1 @@
+"""The settlement layer: the root contract as a pure state machine."""

@@ -1,0 +1,88 @@
+"""Deposits: locking funds in an environment's vault as one new output.
+
+A deposit takes the owner's settlement-layer balance into the environment's
+vault and writes a deposit block whose only transaction is a
+:class:`~spec.payments.transactions.DepositTransaction` of that owner, token
+and amount. Deposit blocks take the numbers between two child blocks
+(``last child + 1`` up to ``last child + interval - 1``), so fewer than the
+block interval fit before the operator's next child block; the operator can
+never reorder or overwrite them, because it can only write child block numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spec.errors import RejectionReason, require
+from spec.payments.transactions import DepositTransaction, Output, compute_block_root
+from spec.primitives import Hash32, Uint64
+from spec.settlement.blocks import get_next_child_block_number
+from spec.settlement.operations import Deposit
+from spec.settlement.state import (
+    BlockKind,
+    BlockRecord,
+    Environment,
+    SettlementState,
+    add_to_ledger,
+    debit,
+    get_active_environment,
+    get_last_block_number,
+    with_entry,
+    with_environment,
+)
+
+
+def compute_deposit_transaction(operation: Deposit) -> DepositTransaction:
+    """Return the transaction a deposit writes into its deposit block."""
+    return DepositTransaction(Output(operation.owner, operation.token, operation.amount))
+
+
+def compute_deposit_root(state: SettlementState, operation: Deposit) -> Hash32:
+    """Return the root of the deposit block a deposit writes."""
+    depth = int(state.preset.transaction_tree_depth)
+    return compute_block_root([compute_deposit_transaction(operation)], depth)
+
+
+def get_next_deposit_block_number(environment: Environment) -> Uint64:
+    """Return the number the next deposit block would take."""
+    return get_last_block_number(environment) + 1
+
+
+def validate_deposit(state: SettlementState, environment: Environment, operation: Deposit) -> None:
+    """Check a deposit against the environment's rules and block numbering.
+
+    Raises:
+        Rejected: ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``, ``TOO_MANY_DEPOSITS``.
+    """
+    # Verify the deposit creates value
+    require(operation.amount > 0, RejectionReason.DEPOSIT_AMOUNT_ZERO)
+    # Verify the deposit is within the environment's limit
+    require(
+        operation.amount <= environment.rules.deposit_limit, RejectionReason.DEPOSIT_ABOVE_LIMIT
+    )
+    # Verify a deposit block number is free before the next child block
+    require(
+        get_next_deposit_block_number(environment)
+        < get_next_child_block_number(state, environment),
+        RejectionReason.TOO_MANY_DEPOSITS,
+    )
+
+
+def process_deposit(state: SettlementState, operation: Deposit) -> SettlementState:
+    """Move the owner's funds into the vault and write a deposit block.
+
+    Raises:
+        Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_IN_QUARANTINE``,
+            ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``, ``TOO_MANY_DEPOSITS``,
+            ``INSUFFICIENT_FUNDS``, ``INTEGER_OVERFLOW`` (the vault's ledger).
+    """
+    environment = get_active_environment(state, operation.environment_id)
+    validate_deposit(state, environment, operation)
+    record = BlockRecord(BlockKind.DEPOSIT, compute_deposit_root(state, operation), state.time)
+    environment = replace(
+        environment,
+        blocks=with_entry(environment.blocks, get_next_deposit_block_number(environment), record),
+        deposited=add_to_ledger(environment.deposited, operation.token, operation.amount),
+    )
+    state = debit(state, operation.owner, operation.token, operation.amount)
+    return with_environment(state, operation.environment_id, environment)

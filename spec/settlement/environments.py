@@ -1,0 +1,59 @@
+"""Registering execution environments.
+
+Anyone may register an environment and becomes its operator. Its rules are
+fixed at registration and can never change; the environment can be used only
+after the preset's quarantine period, so that users can read the rules (and
+leave the ecosystem, or decline to join) before any funds move under them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spec.errors import RejectionReason, require
+from spec.primitives import Uint256
+from spec.settlement.operations import RegisterEnvironment
+from spec.settlement.state import Environment, EnvironmentRules, SettlementState
+
+
+def validate_rules(state: SettlementState, rules: EnvironmentRules) -> None:
+    """Check that registered rules respect the preset's floors.
+
+    Raises:
+        Rejected: ``FINALIZATION_PERIOD_TOO_SHORT``, ``EXIT_BOND_TOO_LOW``,
+            ``DEPOSIT_LIMIT_ZERO``.
+    """
+    preset = state.preset
+    # Verify the finalization period is at least the preset's minimum
+    require(
+        rules.minimal_finalization_period >= preset.minimum_finalization_period,
+        RejectionReason.FINALIZATION_PERIOD_TOO_SHORT,
+    )
+    # Verify the exit bond is at least the preset's minimum (bonds deter griefing)
+    require(rules.exit_bond >= preset.minimum_exit_bond, RejectionReason.EXIT_BOND_TOO_LOW)
+    # Verify some deposit is possible
+    require(rules.deposit_limit > 0, RejectionReason.DEPOSIT_LIMIT_ZERO)
+
+
+def process_register_environment(
+    state: SettlementState, operation: RegisterEnvironment
+) -> SettlementState:
+    """Append a new environment; its id is its index in ``state.environments``.
+
+    Raises:
+        Rejected: ``FINALIZATION_PERIOD_TOO_SHORT``, ``EXIT_BOND_TOO_LOW``,
+            ``DEPOSIT_LIMIT_ZERO``.
+    """
+    validate_rules(state, operation.rules)
+    environment = Environment(
+        operator=operation.operator,
+        kind=operation.kind,
+        rules=operation.rules,
+        registered_at=state.time,
+        blocks={},
+        exits={},
+        deposited={},
+        withdrawn={},
+        bonds_held=Uint256(0),
+    )
+    return replace(state, environments=(*state.environments, environment))

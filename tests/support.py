@@ -1,0 +1,71 @@
+"""Shared test support: deterministic keys and the exact-rejection test decorator.
+
+Every test that expects a rejection is written as::
+
+    @rejects(RejectionReason.SOME_REASON)
+    def test_something() -> None:
+        \"\"\"Given ... When ... Then rejected with SOME_REASON.\"\"\"
+        ...  # the body must raise Rejected with exactly SOME_REASON
+
+The decorator registers the test under its reason; ``test_rejection_coverage``
+fails when some reason has no such test.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+
+from spec.crypto import compute_address_of_private_key, keccak256
+from spec.errors import Rejected, RejectionReason
+from spec.primitives import Address
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+REJECTION_TESTS: dict[RejectionReason, list[str]] = {}
+"""Reason -> qualified names of the tests that expect exactly it."""
+
+
+def rejects(reason: RejectionReason) -> Callable[[F], F]:
+    """Mark a test whose body must raise ``Rejected`` with exactly ``reason``."""
+
+    def decorate(test: F) -> F:
+        REJECTION_TESTS.setdefault(reason, []).append(f"{test.__module__}.{test.__name__}")
+
+        @functools.wraps(test)
+        def wrapper(*args: Any, **kwargs: Any) -> None:
+            with pytest.raises(Rejected) as raised:
+                test(*args, **kwargs)
+            assert raised.value.reason == reason, (
+                f"expected {reason.value}, got {raised.value.reason.value}"
+            )
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def make_private_key(name: str) -> bytes:
+    """Return a deterministic private key for a named actor."""
+    return bytes(keccak256(name.encode()))
+
+
+ALICE_KEY = make_private_key("alice")
+BOB_KEY = make_private_key("bob")
+CAROL_KEY = make_private_key("carol")
+OPERATOR_KEY = make_private_key("operator")
+MALLORY_KEY = make_private_key("mallory")
+
+ALICE: Address = compute_address_of_private_key(ALICE_KEY)
+BOB: Address = compute_address_of_private_key(BOB_KEY)
+CAROL: Address = compute_address_of_private_key(CAROL_KEY)
+OPERATOR: Address = compute_address_of_private_key(OPERATOR_KEY)
+MALLORY: Address = compute_address_of_private_key(MALLORY_KEY)
+
+TOKEN_A = Address(b"\xaa" * 20)
+"""A second token besides the native one."""
+TOKEN_B = Address(b"\xbb" * 20)
+"""A third token."""
