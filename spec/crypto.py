@@ -11,8 +11,8 @@ The arithmetic is done by libsecp256k1 (through ``coincurve``) and keccak by
 
 from __future__ import annotations
 
-from Crypto.Hash import keccak
 from coincurve import PrivateKey, PublicKey
+from Crypto.Hash import keccak
 
 from spec.errors import RejectionReason, reject, require
 from spec.primitives import Address, Hash32, Signature

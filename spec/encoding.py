@@ -80,13 +80,25 @@ def encode(value: Any, hint: Any = None) -> bytes:
         return encode_tuple(value, typing.get_args(hint))
     if origin in (Mapping, dict):
         key_hint, value_hint = typing.get_args(hint)
+        assert_orderable_key(key_hint)
         pairs = sorted((encode(k, key_hint), encode(v, value_hint)) for k, v in value.items())
         return encode_count(len(pairs)) + b"".join(k + v for k, v in pairs)
     if origin is frozenset:
         (member_hint,) = typing.get_args(hint)
+        assert_orderable_key(member_hint)
         members = sorted(encode(member, member_hint) for member in value)
         return encode_count(len(members)) + b"".join(members)
     return encode_scalar_or_container(value, hint)
+
+
+def assert_orderable_key(hint: Any) -> None:
+    """Refuse unions as mapping keys or set members: the spec defines no encoding for them.
+
+    Two variants can hold values that are equal in Python (``Uint8(1)`` and
+    ``Uint16(1)``) but encode differently, so a decoded mapping could not be
+    re-encoded to the same bytes.
+    """
+    assert not is_union(hint), f"no canonical encoding for keys of union type {hint}"
 
 
 def encode_count(count: int) -> bytes:
@@ -251,6 +263,7 @@ def read_sorted(reader: Reader, key_hint: Any, value_hint: Any) -> list[tuple[An
         Rejected: ``ENCODING_UNSORTED_KEYS`` when a key's encoding is not strictly
             greater than the one before it.
     """
+    assert_orderable_key(key_hint)
     count = reader.take_count()
     pairs: list[tuple[Any, Any]] = []
     previous_key_bytes: bytes | None = None

@@ -25,9 +25,15 @@ class Preset:
     minimum_finalization_period: Uint64
     """Smallest minimal finalization period (MFP), in seconds, an environment may register."""
     block_interval: Uint64
-    """Distance between child block numbers; deposit blocks use the numbers between."""
+    """Distance between child block numbers; deposit blocks use the numbers between.
+
+    At least 2, so that at least one deposit fits between two child blocks.
+    """
     transaction_tree_depth: Uint8
-    """Depth of each block's Merkle tree; a block holds at most ``2**depth`` transactions."""
+    """Depth of each block's Merkle tree; a block holds at most ``2**depth`` transactions.
+
+    At most 16, since transaction indexes are :class:`~spec.primitives.Uint16`.
+    """
     quarantine_period: Uint64
     """Seconds after registration before an environment can be used."""
     minimum_exit_bond: Uint256

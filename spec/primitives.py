@@ -19,9 +19,10 @@ from spec.errors import RejectionReason, require
 class Uint(int):
     """An unsigned integer of ``BITS`` bits whose arithmetic rejects overflow and underflow.
 
-    Subclasses fix ``BITS``. Arithmetic with a plain ``int`` or another
-    unsigned integer returns the type of the left operand (of the right one
-    for reflected operators).
+    Subclasses fix ``BITS``. Arithmetic (``+ - * // % **``), shifts, bitwise
+    operators and negation with a plain ``int`` or another unsigned integer
+    return the type of the left operand (of the right one for reflected
+    operators), and reject any result outside the range.
     """
 
     BITS: ClassVar[int] = 0
@@ -69,6 +70,33 @@ class Uint(int):
 
     def __mod__(self, other: int) -> Self:
         return type(self)(int(self) % int(other))
+
+    def __rfloordiv__(self, other: int) -> Self:
+        return type(self)(int(other) // int(self))
+
+    def __rmod__(self, other: int) -> Self:
+        return type(self)(int(other) % int(self))
+
+    def __pow__(self, other: int) -> Self:  # type: ignore[override]
+        return type(self)(int(self) ** int(other))
+
+    def __lshift__(self, other: int) -> Self:
+        return type(self)(int(self) << int(other))
+
+    def __rshift__(self, other: int) -> Self:
+        return type(self)(int(self) >> int(other))
+
+    def __and__(self, other: int) -> Self:
+        return type(self)(int(self) & int(other))
+
+    def __or__(self, other: int) -> Self:
+        return type(self)(int(self) | int(other))
+
+    def __xor__(self, other: int) -> Self:
+        return type(self)(int(self) ^ int(other))
+
+    def __neg__(self) -> Self:
+        return type(self)(-int(self))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({int(self)})"

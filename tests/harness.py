@@ -153,6 +153,7 @@ def make_exit(
     sender: Address,
     position: OutputPosition,
     transactions: Sequence[BlockTransaction],
+    *,
     bond: int = int(EXIT_BOND),
 ) -> StartStandardExit:
     """Return the StartStandardExit of the output at ``position`` in a block of ``transactions``."""

@@ -44,7 +44,9 @@ def test_environment_becomes_usable_exactly_when_quarantine_ends() -> None:
     When the clock reaches t + quarantine - 1, then t + quarantine,
     Then it is inactive at the first time and active at the second.
     """
-    state = apply(make_genesis(), RegisterEnvironment(OPERATOR, EnvironmentKind.PAYMENTS, make_rules()))
+    state = apply(
+        make_genesis(), RegisterEnvironment(OPERATOR, EnvironmentKind.PAYMENTS, make_rules())
+    )
     quarantine = int(TINY.quarantine_period)
     almost = advance(state, quarantine - 1)
     assert not is_environment_active(almost, almost.environments[0])
@@ -70,7 +72,9 @@ def test_deposit_during_quarantine_is_rejected() -> None:
     When Alice deposits into it,
     Then the deposit is rejected with ENVIRONMENT_IN_QUARANTINE.
     """
-    state = apply(make_genesis(), RegisterEnvironment(OPERATOR, EnvironmentKind.PAYMENTS, make_rules()))
+    state = apply(
+        make_genesis(), RegisterEnvironment(OPERATOR, EnvironmentKind.PAYMENTS, make_rules())
+    )
     state = advance(state, 1)
     apply_rejected(state, Deposit(Uint64(0), ALICE, NATIVE_TOKEN, Uint256(1)))
 
@@ -82,7 +86,9 @@ def test_block_during_quarantine_is_rejected() -> None:
     When its operator submits the first child block,
     Then the submission is rejected with ENVIRONMENT_IN_QUARANTINE.
     """
-    state = apply(make_genesis(), RegisterEnvironment(OPERATOR, EnvironmentKind.PAYMENTS, make_rules()))
+    state = apply(
+        make_genesis(), RegisterEnvironment(OPERATOR, EnvironmentKind.PAYMENTS, make_rules())
+    )
     apply_rejected(state, SubmitBlock(Uint64(0), OPERATOR, TINY.block_interval, Hash32.zero()))
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from spec.crypto import SECP256K1_ORDER, compute_address_of_private_key
 import pytest
 
+from spec.crypto import SECP256K1_ORDER, compute_address_of_private_key
 from spec.errors import Rejected, RejectionReason
 from spec.payments.transactions import FeeClaim, Output
 from spec.primitives import NATIVE_TOKEN, Signature, Uint8, Uint32, Uint64, Uint256
@@ -29,7 +29,6 @@ from tests.support import (
     ALICE,
     ALICE_KEY,
     BOB,
-    BOB_KEY,
     CAROL,
     MALLORY,
     MALLORY_KEY,
@@ -191,7 +190,9 @@ def test_exit_with_short_bond_is_rejected() -> None:
     Then the exit is rejected with EXIT_BOND_WRONG_AMOUNT.
     """
     state, made = deposit(make_world(), 0, ALICE, 100)
-    operation = make_exit(state, 0, ALICE, made.position, [made.transaction], int(EXIT_BOND) - 1)
+    operation = make_exit(
+        state, 0, ALICE, made.position, [made.transaction], bond=int(EXIT_BOND) - 1
+    )
     apply_rejected(state, operation)
 
 
@@ -203,7 +204,9 @@ def test_exit_with_excess_bond_is_rejected() -> None:
     Then the exit is rejected with EXIT_BOND_WRONG_AMOUNT (the bond is exact).
     """
     state, made = deposit(make_world(), 0, ALICE, 100)
-    operation = make_exit(state, 0, ALICE, made.position, [made.transaction], int(EXIT_BOND) + 1)
+    operation = make_exit(
+        state, 0, ALICE, made.position, [made.transaction], bond=int(EXIT_BOND) + 1
+    )
     apply_rejected(state, operation)
 
 
@@ -398,9 +401,7 @@ def test_challenge_with_spend_signed_for_another_environment_is_rejected() -> No
     state, made = deposit(make_world(), 0, ALICE, 100)
     state = apply(state, make_exit(state, 0, ALICE, made.position, [made.transaction]))
     elsewhere = pay(1, [(made.position, ALICE_KEY)], [(MALLORY, 100)])
-    apply_rejected(
-        state, ChallengeStandardExit(Uint64(0), MALLORY, Uint64(0), elsewhere, Uint8(0))
-    )
+    apply_rejected(state, ChallengeStandardExit(Uint64(0), MALLORY, Uint64(0), elsewhere, Uint8(0)))
 
 
 @rejects(RejectionReason.SIGNATURE_HIGH_S)
@@ -535,4 +536,3 @@ def test_processing_an_empty_queue_is_rejected() -> None:
     Then the call is rejected with NO_EXIT_TO_PROCESS.
     """
     apply_rejected(make_world(), process())
-

@@ -72,7 +72,9 @@ def check_child_chain_state(state: ChildChainState) -> list[Violation]:
         ("INV-16", check_value_conservation(state)),
         ("INV-17", check_no_double_spend(state)),
     ]
-    return [Violation(identifier, message) for identifier, messages in found for message in messages]
+    return [
+        Violation(identifier, message) for identifier, messages in found for message in messages
+    ]
 
 
 def check_child_chain_transition(pre: ChildChainState, post: ChildChainState) -> list[Violation]:
