@@ -26,7 +26,7 @@ from spec.payments.chain import (
     apply_deposit,
     apply_exit,
     compute_genesis_child_chain,
-    compute_token_totals,
+    compute_output_totals,
     get_unspent_value,
 )
 from spec.payments.transactions import (
@@ -744,7 +744,7 @@ def draw_payment(data: st.DataObject, state: ChildChainState) -> SignedTransacti
     spendable = st.sampled_from(sorted(state.utxos))
     inputs = data.draw(st.lists(spendable, min_size=1, max_size=MAX_INPUTS, unique=True))
     outputs: list[Output] = []
-    for token, total in sorted(compute_token_totals(state.utxos[p] for p in inputs).items()):
+    for token, total in sorted(compute_output_totals(state.utxos[p] for p in inputs).items()):
         fee = data.draw(st.integers(0, min(int(total) - 1, 5)))
         outputs += draw_outputs(data, token, int(total) - fee)
     keys = [KEYS[state.utxos[p].owner] for p in inputs]

@@ -34,10 +34,10 @@ from spec.settlement.state import (
     Environment,
     ExitStatus,
     SettlementState,
-    with_entry,
     with_environment,
 )
 from spec.settlement.transition import state_transition
+from spec.totals import with_entry
 from tests.harness import advance, apply, commit_block, deposit, make_exit, make_world, pay
 from tests.support import ALICE, ALICE_KEY, BOB, CAROL, MALLORY, OPERATOR, TOKEN_A
 

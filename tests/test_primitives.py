@@ -241,7 +241,8 @@ def test_repr_names_the_width() -> None:
     Then each names its width, and they still compare equal as numbers.
     """
     assert repr(Uint8(7)) == "Uint8(7)" and repr(Uint256(7)) == "Uint256(7)"
-    assert Uint8(7) == Uint256(7) == 7
+    narrow: int = Uint8(7)
+    assert narrow == Uint256(7) == 7
 
 
 def test_reflected_floor_division_and_modulo_keep_the_width() -> None:
@@ -261,7 +262,12 @@ def test_power_shift_and_negation_do_not_escape_the_range() -> None:
     Then each is rejected (INTEGER_OVERFLOW / INTEGER_UNDERFLOW) rather than
     silently returning a plain int outside [0, 2**64 - 1].
     """
-    for compute in (lambda: Uint64(2) ** 64, lambda: Uint64(1) << 64, lambda: -Uint64(1)):
+    computations: list[Callable[[], object]] = [
+        lambda: Uint64(2) ** 64,
+        lambda: Uint64(1) << 64,
+        lambda: -Uint64(1),
+    ]
+    for compute in computations:
         with pytest.raises(Rejected):
             compute()
 

@@ -31,9 +31,7 @@ the order listed:
    (``SIGNATURE_MALFORMED``, ``SIGNATURE_HIGH_S``, ``SIGNATURE_UNRECOVERABLE``)
    and recover to the owner of its input (``TX_INPUT_NOT_SIGNED_BY_OWNER``).
 
-Per-token totals store no zero entries: a token appears in a total once that
-total is non-zero, and totals only grow, so it never leaves. This rule matters
-because the canonical encoding (and so the state digest) includes the maps.
+Per-token totals follow ``spec.totals``: no zero entries are stored.
 
 Reading order: state container, accessors, helpers, genesis, state transition
 (deposits, blocks, payments, fee claims, exits).
@@ -60,9 +58,13 @@ from spec.payments.transactions import (
     compute_signing_hash,
 )
 from spec.primitives import Address, Uint8, Uint16, Uint64, Uint256
-
-TokenTotals = Mapping[Address, Uint256]
-"""An amount per token; tokens with a zero amount are not stored."""
+from spec.totals import (
+    TokenTotals,
+    add_to_totals,
+    compute_token_totals,
+    merge_totals,
+    subtract_from_totals,
+)
 
 # State container
 
@@ -123,52 +125,13 @@ def get_block_size_limit(state: ChildChainState) -> int:
 # Helpers
 
 
-def add_to_totals(totals: TokenTotals, token: Address, amount: Uint256) -> dict[Address, Uint256]:
-    """Return ``totals`` with ``amount`` added to ``token`` (adding zero adds no entry).
-
-    Raises:
-        Rejected: ``INTEGER_OVERFLOW`` past the largest Uint256.
-    """
-    if amount == 0:
-        return dict(totals)
-    return {**totals, token: totals.get(token, Uint256(0)) + amount}
-
-
-def subtract_from_totals(
-    totals: TokenTotals, token: Address, amount: Uint256
-) -> dict[Address, Uint256]:
-    """Return ``totals`` with ``amount`` taken from ``token``; a total reaching zero is dropped.
-
-    Raises:
-        Rejected: ``INTEGER_UNDERFLOW`` when the total is smaller than ``amount``.
-    """
-    remaining = totals.get(token, Uint256(0)) - amount
-    others = {key: value for key, value in totals.items() if key != token}
-    return {**others, token: remaining} if remaining > 0 else others
-
-
-def merge_totals(totals: TokenTotals, additions: TokenTotals) -> dict[Address, Uint256]:
-    """Return ``totals`` with every amount of ``additions`` added.
-
-    Raises:
-        Rejected: ``INTEGER_OVERFLOW`` past the largest Uint256.
-    """
-    merged = dict(totals)
-    for token, amount in additions.items():
-        merged = add_to_totals(merged, token, amount)
-    return merged
-
-
-def compute_token_totals(outputs: Iterable[Output]) -> dict[Address, Uint256]:
+def compute_output_totals(outputs: Iterable[Output]) -> dict[Address, Uint256]:
     """Return the sum of the outputs' amounts per token.
 
     Raises:
         Rejected: ``INTEGER_OVERFLOW`` when some token's sum exceeds the largest Uint256.
     """
-    totals: dict[Address, Uint256] = {}
-    for output in outputs:
-        totals = add_to_totals(totals, output.token, output.amount)
-    return totals
+    return compute_token_totals((output.token, output.amount) for output in outputs)
 
 
 def compute_created_outputs(
@@ -307,8 +270,8 @@ def compute_payment_fees(
         Rejected: ``INTEGER_OVERFLOW`` when a token's outputs sum past the
             largest Uint256; ``TX_OUTPUTS_EXCEED_INPUTS``.
     """
-    inputs = compute_token_totals(get_input_outputs(state, transaction))
-    outputs = compute_token_totals(transaction.outputs)
+    inputs = compute_output_totals(get_input_outputs(state, transaction))
+    outputs = compute_output_totals(transaction.outputs)
     # Verify no token's outputs sum to more than its inputs
     require(
         all(amount <= inputs.get(token, 0) for token, amount in outputs.items()),

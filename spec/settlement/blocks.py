@@ -19,9 +19,9 @@ from spec.settlement.state import (
     SettlementState,
     get_active_environment,
     get_last_child_block_number,
-    with_entry,
     with_environment,
 )
+from spec.totals import with_entry
 
 
 def get_next_child_block_number(state: SettlementState, environment: Environment) -> Uint64:

@@ -23,13 +23,12 @@ from spec.settlement.state import (
     BlockRecord,
     Environment,
     SettlementState,
-    add_to_ledger,
     debit,
     get_active_environment,
     get_last_block_number,
-    with_entry,
     with_environment,
 )
+from spec.totals import add_to_totals, with_entry
 
 
 def compute_deposit_transaction(operation: Deposit) -> DepositTransaction:
@@ -82,7 +81,7 @@ def process_deposit(state: SettlementState, operation: Deposit) -> SettlementSta
     environment = replace(
         environment,
         blocks=with_entry(environment.blocks, get_next_deposit_block_number(environment), record),
-        deposited=add_to_ledger(environment.deposited, operation.token, operation.amount),
+        deposited=add_to_totals(environment.deposited, operation.token, operation.amount),
     )
     state = debit(state, operation.owner, operation.token, operation.amount)
     return with_environment(state, operation.environment_id, environment)

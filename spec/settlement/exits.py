@@ -45,16 +45,15 @@ from spec.settlement.state import (
     Exit,
     ExitStatus,
     SettlementState,
-    add_to_ledger,
     credit,
     debit,
     get_active_environment,
     get_environment,
     get_exit_of_position,
     get_vault_balance,
-    with_entry,
     with_environment,
 )
+from spec.totals import add_to_totals, with_entry
 
 ExitPriority = tuple[Uint64, OutputPosition, Uint64]
 """(exitable time, position, exit id): smaller is paid first."""
@@ -279,7 +278,7 @@ def process_exit(
     environment = replace(
         environment,
         exits=with_entry(environment.exits, exit_id, processed),
-        withdrawn=add_to_ledger(environment.withdrawn, exit.token, payout),
+        withdrawn=add_to_totals(environment.withdrawn, exit.token, payout),
         bonds_held=environment.bonds_held - exit.bond,
     )
     state = with_environment(state, environment_id, environment)

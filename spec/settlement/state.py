@@ -20,15 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TypeVar
 
 from spec.errors import RejectionReason, require
 from spec.payments.transactions import OutputPosition
 from spec.presets import Preset
 from spec.primitives import Address, Hash32, Uint64, Uint256
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 # Enumerations
 
@@ -210,24 +206,6 @@ def get_exit_of_position(environment: Environment, position: OutputPosition) -> 
 
 
 # Mutators (each returns a new value)
-
-
-def with_entry(mapping: Mapping[K, V], key: K, value: V) -> dict[K, V]:
-    """Return a copy of ``mapping`` with ``key`` set to ``value``."""
-    return {**mapping, key: value}
-
-
-def add_to_ledger(
-    ledger: Mapping[Address, Uint256], token: Address, amount: Uint256
-) -> dict[Address, Uint256]:
-    """Return a per-token ledger with ``amount`` added to ``token`` (zero adds no entry).
-
-    Raises:
-        Rejected: ``INTEGER_OVERFLOW`` past the largest Uint256.
-    """
-    if amount == 0:
-        return dict(ledger)
-    return with_entry(ledger, token, ledger.get(token, Uint256(0)) + amount)
 
 
 def with_balance(
