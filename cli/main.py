@@ -21,6 +21,13 @@ WIDTH = 88
 """Width of the text output."""
 
 
+def wrap(text: str, first: str, rest: str) -> str:
+    """Return ``text`` wrapped to WIDTH, never breaking a word at a hyphen."""
+    return textwrap.fill(
+        text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    )
+
+
 def format_invariant(invariant: Invariant) -> str:
     """Return the text form of one catalogued invariant."""
     scopes = ", ".join(scope.value for scope in invariant.scopes)
@@ -31,16 +38,9 @@ def format_invariant(invariant: Invariant) -> str:
         ("Strengthening", invariant.strengthening),
     ):
         if text:
-            lines.append(
-                textwrap.fill(
-                    f"{label}: {text}", WIDTH, initial_indent="  ", subsequent_indent="    "
-                )
-            )
+            lines.append(wrap(f"{label}: {text}", "  ", "    "))
     lines.append("  Checks:")
-    lines.extend(
-        textwrap.fill(check, WIDTH, initial_indent="    - ", subsequent_indent="      ")
-        for check in invariant.checks
-    )
+    lines.extend(wrap(check, "    - ", "      ") for check in invariant.checks)
     return "\n".join(lines)
 
 
