@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
 import sys
 import textwrap
@@ -19,6 +20,14 @@ from spec.invariants.catalog import CATALOG, Invariant
 
 WIDTH = 88
 """Width of the text output."""
+
+COMMAND_MODULES: tuple[str, ...] = ()
+"""Modules that each add one subcommand through ``register(commands)``.
+
+A module's ``register`` adds a parser with ``commands.add_parser(...)`` and
+sets ``run=`` (a function from the parsed arguments to an exit code) with
+``set_defaults``.
+"""
 
 
 def wrap(text: str, first: str, rest: str) -> str:
@@ -73,6 +82,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     invariants.add_argument("--json", action="store_true", help="print JSON instead of text")
     invariants.set_defaults(run=run_invariants)
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.register(commands)
     return parser
 
 
