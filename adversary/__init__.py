@@ -1,0 +1,1 @@
+"""The adversary: ground-truth worlds, the stateful adversarial test, attack scenarios, mutants."""
