@@ -55,11 +55,13 @@ class RejectionReason(StrEnum):
     SIGNATURE_UNRECOVERABLE = "signature_unrecoverable"
     """No public key can be recovered from the signature and message."""
 
-    # Settlement layer: environments (spec/settlement/environments.py)
+    # Settlement layer: environment lookup (spec/settlement/state.py)
     UNKNOWN_ENVIRONMENT = "unknown_environment"
     """The environment id names no registered environment."""
     ENVIRONMENT_IN_QUARANTINE = "environment_in_quarantine"
     """The environment's quarantine period has not ended yet."""
+
+    # Settlement layer: registration (spec/settlement/environments.py)
     FINALIZATION_PERIOD_TOO_SHORT = "finalization_period_too_short"
     """Registered rules set a finalization period below the preset's minimum."""
     EXIT_BOND_TOO_LOW = "exit_bond_too_low"
@@ -73,7 +75,10 @@ class RejectionReason(StrEnum):
     DEPOSIT_ABOVE_LIMIT = "deposit_above_limit"
     """A deposit exceeds the environment's per-deposit limit."""
     INSUFFICIENT_FUNDS = "insufficient_funds"
-    """The sender's settlement-layer balance cannot cover a deposit or an exit bond."""
+    """The sender's settlement-layer balance cannot cover a deposit or an exit bond.
+
+    Raised by ``debit`` in spec/settlement/state.py.
+    """
     TOO_MANY_DEPOSITS = "too_many_deposits"
     """All deposit block numbers before the next child block are used."""
 
