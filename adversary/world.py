@@ -227,34 +227,39 @@ def is_valid_block(world: World, env: int, number: Uint64) -> bool:
 
 
 def make_exit(
-    world: World, env: int, sender: Address, position: OutputPosition
+    world: World, env: int, sender: Address, position: OutputPosition, *, insider: bool = False
 ) -> StartStandardExit:
     """Return the StartStandardExit of an output, with its inclusion proof.
 
+    An ``insider`` (the operator who built the block) can prove withheld blocks too.
+
     Raises:
-        ImpossibleAction: when the block is unknown or withheld (no proof can be built).
+        ImpossibleAction: when the block is unknown, or withheld from a non-insider.
     """
     chain = world.chains[env]
+    number = int(position.block_number)
     transactions = chain.contents.get(position.block_number)
-    if transactions is None or position.block_number in chain.withheld:
-        raise ImpossibleAction(f"no published block {position.block_number} in env {env}")
+    if transactions is None or (position.block_number in chain.withheld and not insider):
+        raise ImpossibleAction(f"no published block {number} in env {env}")
     index = int(position.transaction_index)
     if index >= len(transactions):
-        raise ImpossibleAction(f"block {position.block_number} has no transaction {index}")
+        raise ImpossibleAction(f"block {number} has no transaction {index}")
     leaves = [compute_transaction_leaf(tx) for tx in transactions]
     proof = compute_merkle_proof(leaves, index, int(world.settlement.preset.transaction_tree_depth))
     bond = world.settlement.environments[env].rules.exit_bond
     return StartStandardExit(Uint64(env), sender, position, transactions[index], proof, bond)
 
 
-def start_exit(world: World, env: int, sender: Address, position: OutputPosition) -> World:
+def start_exit(
+    world: World, env: int, sender: Address, position: OutputPosition, *, insider: bool = False
+) -> World:
     """Start the standard exit of an output.
 
     Raises:
         ImpossibleAction: see :func:`make_exit`.
         Rejected: as ``StartStandardExit`` does.
     """
-    return apply_operation(world, make_exit(world, env, sender, position))
+    return apply_operation(world, make_exit(world, env, sender, position, insider=insider))
 
 
 def find_spend(world: World, env: int, position: OutputPosition) -> tuple[SignedTransaction, int]:
@@ -267,17 +272,21 @@ def find_spend(world: World, env: int, position: OutputPosition) -> tuple[Signed
         inputs = payment.transaction.inputs
         if position in inputs:
             return payment, inputs.index(position)
-    raise ImpossibleAction(f"nobody signed a spend of {position}")
+    at = (int(position.block_number), int(position.transaction_index), int(position.output_index))
+    raise ImpossibleAction(f"nobody signed a spend of output {at}")
 
 
 def challenge_exit(world: World, env: int, challenger: Address, exit_id: int) -> World:
     """Challenge an exit with a known signed spend of its output.
 
     Raises:
-        ImpossibleAction: when no signed spend is known.
+        ImpossibleAction: when the exit does not exist or no signed spend is known.
         Rejected: as ``ChallengeStandardExit`` does (the spend may be signed by someone else).
     """
-    position = world.settlement.environments[env].exits[Uint64(exit_id)].position
+    exit = world.settlement.environments[env].exits.get(Uint64(exit_id))
+    if exit is None:
+        raise ImpossibleAction(f"env {env} has no exit {exit_id}")
+    position = exit.position
     payment, index = find_spend(world, env, position)
     operation = ChallengeStandardExit(
         Uint64(env), challenger, Uint64(exit_id), payment, Uint8(index)

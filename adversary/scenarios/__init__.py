@@ -1,0 +1,29 @@
+"""The attack-scenario library: named end-to-end scripts with their expected outcomes.
+
+Importing the package registers every scenario (one module per theme); run
+them with :func:`adversary.scenarios.framework.run_scenario` or
+:func:`~adversary.scenarios.framework.run_all`.
+"""
+
+from adversary.scenarios import (
+    challenges,
+    commitments,
+    exit_starts,
+    fees,
+    invalid_blocks,
+    isolation,
+    priority,
+    withholding,
+)
+
+THEMES = (
+    challenges,
+    commitments,
+    exit_starts,
+    fees,
+    invalid_blocks,
+    isolation,
+    priority,
+    withholding,
+)
+"""Scenario modules, one per theme (scenarios are listed in this order)."""

@@ -1,0 +1,176 @@
+"""The attack-scenario library: every scenario holds, renders, lists, and fails on a broken spec."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from dataclasses import replace
+
+import pytest
+
+from adversary.actors import get_actor_name, make_funded_world
+from adversary.scenarios.books import find_unexplained_changes
+from adversary.scenarios.framework import (
+    ScenarioResult,
+    get_scenario,
+    list_scenarios,
+    play_scenario,
+    run_all,
+    run_scenario,
+)
+from adversary.scenarios.play import Play
+from adversary.timeline import render_result
+from cli.scenario import register
+from spec.settlement.state import Exit, SettlementState
+
+NAMES = [scenario.name for scenario in list_scenarios()]
+
+MATURITY_SCENARIOS = (
+    "deposit-exit-matures-after-one-period",
+    "old-and-young-outputs-mature-differently",
+)
+"""Scenarios that process a queue one second (or more) before its head matures."""
+
+
+@functools.cache
+def get_result(name: str) -> ScenarioResult:
+    """Return the result of a scenario run on the unmodified spec (once per session)."""
+    return run_scenario(name)
+
+
+def run_cli(argv: list[str]) -> int:
+    """Run ``plasma-spec`` with only the ``scenario`` subcommand registered."""
+    parser = argparse.ArgumentParser(prog="plasma-spec")
+    register(parser.add_subparsers(dest="command", required=True))
+    arguments = parser.parse_args(argv)
+    code: int = arguments.run(arguments)
+    return code
+
+
+# The library
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_meets_its_expectation(name: str) -> None:
+    """Given the spec as written, When the scenario is played, Then it meets its expectation."""
+    result = get_result(name)
+    assert result.passed, "\n".join(result.differences)
+    assert result.steps
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_timeline_renders(name: str) -> None:
+    """Given a played scenario, When rendered, Then each step and a summary show."""
+    result = get_result(name)
+    text = render_result(result)
+    assert text.startswith(f"Scenario {name}: PASSED")
+    for step in result.steps:
+        assert f"t+{step.time}" in text
+        assert get_actor_name(step.actor) in text
+    assert "Who holds what" in text
+    assert result.source in " ".join(text.split())
+
+
+def test_library_has_at_least_twenty_documented_scenarios() -> None:
+    """Given the registry, Then it holds >= 20 scenarios, each with summary, prose and source."""
+    assert len(NAMES) >= 20
+    assert len(set(NAMES)) == len(NAMES)
+    for scenario in list_scenarios():
+        assert scenario.summary and "\n" not in scenario.summary
+        assert scenario.description
+        assert scenario.source
+
+
+def test_run_all_returns_one_result_per_scenario() -> None:
+    """Given the registry, When every scenario runs, Then each reports once, all passing."""
+    results = run_all()
+    assert [result.name for result in results] == NAMES
+    assert all(result.passed for result in results)
+
+
+# Command line
+
+
+def test_cli_lists_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    """Given ``scenario --list``, Then one line per scenario (at least 20), name first."""
+    assert run_cli(["scenario", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) >= 20
+    assert [line.split()[0] for line in lines] == NAMES
+
+
+def test_cli_plays_a_named_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    """Given ``scenario NAME``, Then the description and timeline print and the exit code is 0."""
+    assert run_cli(["scenario", "withheld-invalid-block"]) == 0
+    out = capsys.readouterr().out
+    assert "Timeline" in out
+    assert get_scenario("withheld-invalid-block").summary in out
+
+
+def test_cli_rejects_an_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """Given an unknown scenario name, Then the command says so and exits with 2."""
+    assert run_cli(["scenario", "no-such-scenario"]) == 2
+    assert "unknown scenario" in capsys.readouterr().err
+
+
+# Scenarios fail when the spec is wrong
+
+
+def always_mature(state: SettlementState, exit: Exit) -> bool:
+    """A broken maturity rule: every exit is mature at once."""
+    return True
+
+
+@pytest.mark.parametrize("name", MATURITY_SCENARIOS)
+def test_scenario_fails_when_maturity_is_broken(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given is_exit_mature always true, When a maturity scenario plays, Then it reports failure."""
+    monkeypatch.setattr("spec.settlement.exits.is_exit_mature", always_mature)
+    result = run_scenario(name)
+    assert not result.passed
+    assert any(difference.startswith("payouts:") for difference in result.differences)
+    assert any(difference.startswith("rejections:") for difference in result.differences)
+
+
+def test_cli_exits_with_one_when_the_spec_is_broken(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a broken maturity rule, When ``scenario NAME`` runs, Then it prints FAILED, exit 1."""
+    monkeypatch.setattr("spec.settlement.exits.is_exit_mature", always_mature)
+    assert run_cli(["scenario", MATURITY_SCENARIOS[0]]) == 1
+    assert "FAILED" in capsys.readouterr().out
+
+
+def test_spec_that_raises_is_reported_not_propagated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a spec function that raises, When every scenario runs, Then those using it fail."""
+
+    def explode(*arguments: object) -> None:
+        raise RuntimeError("broken spec")
+
+    monkeypatch.setattr("spec.settlement.exits.compute_exitable_time", explode)
+    results = run_all()
+    failed = [result for result in results if not result.passed]
+    assert failed
+    assert all("RuntimeError: broken spec" in " ".join(r.differences) for r in failed)
+    assert all(render_result(result) for result in failed)
+
+
+def test_wrong_expectation_is_reported() -> None:
+    """Given a scenario whose expectation lists no payout, When played, Then the payouts differ."""
+    scenario = get_scenario("withheld-invalid-block")
+    wrong = replace(scenario, expectation=replace(scenario.expectation, payouts=()))
+    result = play_scenario(wrong)
+    assert not result.passed
+    assert result.differences[0].startswith("payouts: expected [], got [bob paid 50")
+
+
+def test_books_flag_funds_moved_without_explanation() -> None:
+    """Given a deposit step, When its movements are withheld from the books, Then they complain."""
+    play = Play(make_funded_world())
+    before = play.world.settlement
+    play.deposit(get_scenario("deposit-limits").expectation.payouts[0].owner, 100)
+    after = play.world.settlement
+    assert find_unexplained_changes(before, after, play.steps[0].movements) == []
+    complaint = find_unexplained_changes(before, after, ())
+    assert complaint == [
+        "funds moved alice -100 native, vault of env 0 +100 native; the step explains nothing"
+    ]
