@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from spec.crypto import recover_signer
 from spec.errors import Rejected
 from spec.merkle import compute_merkle_proof
 from spec.payments.chain import (
@@ -45,6 +46,7 @@ from spec.payments.transactions import (
     OutputPosition,
     SignedTransaction,
     compute_block_root,
+    compute_signing_hash,
     compute_transaction_leaf,
 )
 from spec.primitives import Address, Uint8, Uint16, Uint32, Uint64, Uint256
@@ -262,18 +264,38 @@ def start_exit(
     return apply_operation(world, make_exit(world, env, sender, position, insider=insider))
 
 
-def find_spend(world: World, env: int, position: OutputPosition) -> tuple[SignedTransaction, int]:
-    """Return a signed payment spending ``position`` and the input index, if anyone signed one.
+def find_spend(
+    world: World, env: int, position: OutputPosition, owner: Address | None = None
+) -> tuple[SignedTransaction, int]:
+    """Return a signed payment spending ``position`` and the input index.
+
+    With ``owner``, prefer a spend whose signature at that input recovers to
+    ``owner`` (a forged spend is known too, but would lose the challenge).
 
     Raises:
         ImpossibleAction: when no signed spend of the output is known.
     """
-    for payment in world.chains[env].signed_spends:
-        inputs = payment.transaction.inputs
-        if position in inputs:
-            return payment, inputs.index(position)
+    spends = [
+        (payment, payment.transaction.inputs.index(position))
+        for payment in world.chains[env].signed_spends
+        if position in payment.transaction.inputs
+    ]
+    signed_by_owner = [s for s in spends if owner is not None and is_signed_by(env, *s, owner)]
+    if signed_by_owner or spends:
+        return (signed_by_owner or spends)[0]
     at = (int(position.block_number), int(position.transaction_index), int(position.output_index))
     raise ImpossibleAction(f"nobody signed a spend of output {at}")
+
+
+def is_signed_by(env: int, payment: SignedTransaction, index: int, owner: Address) -> bool:
+    """Return whether input ``index`` of ``payment`` carries a valid signature by ``owner``."""
+    if index >= len(payment.signatures):
+        return False
+    message = compute_signing_hash(Uint64(env), payment.transaction)
+    try:
+        return recover_signer(message, payment.signatures[index]) == owner
+    except Rejected:
+        return False
 
 
 def challenge_exit(world: World, env: int, challenger: Address, exit_id: int) -> World:
@@ -286,8 +308,7 @@ def challenge_exit(world: World, env: int, challenger: Address, exit_id: int) ->
     exit = world.settlement.environments[env].exits.get(Uint64(exit_id))
     if exit is None:
         raise ImpossibleAction(f"env {env} has no exit {exit_id}")
-    position = exit.position
-    payment, index = find_spend(world, env, position)
+    payment, index = find_spend(world, env, exit.position, exit.owner)
     operation = ChallengeStandardExit(
         Uint64(env), challenger, Uint64(exit_id), payment, Uint8(index)
     )

@@ -21,7 +21,7 @@ from spec.invariants.catalog import CATALOG, Invariant
 WIDTH = 88
 """Width of the text output."""
 
-COMMAND_MODULES: tuple[str, ...] = ("cli.scenario", "cli.prove")
+COMMAND_MODULES: tuple[str, ...] = ("cli.scenario", "cli.prove", "cli.fuzz", "cli.mutate")
 """Modules that each add one subcommand through ``register(commands)``.
 
 A module's ``register`` adds a parser with ``commands.add_parser(...)`` and

@@ -259,6 +259,59 @@ def test_priority_order_detects_stop_before_limit() -> None:
     assert "INV-08" in step_violations(pre, operation, short)
 
 
+def test_priority_order_detects_processing_past_the_limit() -> None:
+    """Given two mature exits and a step that pays both under a limit of 1.
+
+    When the transition invariants are evaluated,
+    Then INV-08 reports that the limit was exceeded.
+    """
+    pre = advance(world_with_exits(), 100)
+    both = state_transition(pre, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(2)))
+    operation = ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(1))
+    assert "INV-08" in step_violations(pre, operation, both)
+
+
+def test_priority_order_detects_short_vault_paying_the_wrong_exit() -> None:
+    """Given two mature exits (100 and 40), a vault 30 short, and a step paying them out of order.
+
+    The wrong step pays the lower-priority exit in full and the other what is left.
+    When the transition invariants are evaluated,
+    Then INV-08 reports payments that do not follow the priority order.
+    """
+    pre = advance(world_with_exits(), 100)
+    short = change_environment(pre, 0, withdrawn={NATIVE_TOKEN: Uint256(30)})
+    operation = ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(2))
+    right = state_transition(short, operation)
+    assert [right.environments[0].exits[Uint64(i)].paid for i in range(2)] == [100, 10]
+    wrong = change_exit(right, 0, paid=Uint256(70))
+    wrong = change_exit(wrong, 1, paid=Uint256(40))
+    assert "INV-08" not in step_violations(short, operation, right)
+    assert "INV-08" in step_violations(short, operation, wrong)
+
+
+def test_bond_destinations_detect_bond_paid_to_the_exiter() -> None:
+    """Given a successful challenge whose post-state gives the bond back to the exiter.
+
+    When the transition invariants are evaluated,
+    Then INV-09 reports the bond at the wrong account.
+    """
+    state, made = deposit(make_world(), 0, ALICE, 100)
+    spend = pay(0, [(made.position, ALICE_KEY)], [(BOB, 100)])
+    pre = apply(state, make_exit(state, 0, ALICE, made.position, [made.transaction]))
+    operation = ChallengeStandardExit(Uint64(0), BOB, Uint64(0), spend, Uint8(0))
+    right = state_transition(pre, operation)
+    bond = pre.environments[0].exits[Uint64(0)].bond
+    balances = with_entry(
+        right.balances, (BOB, NATIVE_TOKEN), right.balances[(BOB, NATIVE_TOKEN)] - bond
+    )
+    balances = with_entry(
+        balances, (ALICE, NATIVE_TOKEN), right.balances[(ALICE, NATIVE_TOKEN)] + bond
+    )
+    wrong = replace(right, balances=balances)
+    assert "INV-09" not in step_violations(pre, operation, right)
+    assert "INV-09" in step_violations(pre, operation, wrong)
+
+
 def test_challenge_soundness_detects_cancel_without_spend() -> None:
     """Given a step that cancels Alice's exit under a challenge signed by Mallory.
 

@@ -112,6 +112,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "uint_subtraction_within_range, uint_subtraction_below_zero, "
                 "uint_multiplication_within_range, uint_multiplication_past_maximum"
             ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -150,6 +155,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "tiny and full presets"
             ),
             "Z3 negative controls (must fail): process-without-marking",
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -187,6 +197,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "tiny and full presets"
             ),
             "Z3 negative controls (must fail): start-exit-twice",
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -232,6 +247,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "Z3 negative controls (must fail): deposit-past-interval, submit-any-number, "
                 "time-backwards"
             ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -266,6 +286,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "tiny and full presets"
             ),
             "Z3 negative controls (must fail): submit-by-anyone",
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -306,6 +331,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "tiny and full presets"
             ),
             "Z3 negative controls (must fail): deposit-without-credit",
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -351,6 +381,11 @@ CATALOG: tuple[Invariant, ...] = (
                 " fail: exitable_time_waits_one_period, exitable_time_of_deposit_output, "
                 "exitable_time_of_child_output, exitable_time_past_maximum, "
                 "exitable_time_is_monotone_in_start"
+            ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
             ),
         ),
     ),
@@ -398,13 +433,18 @@ CATALOG: tuple[Invariant, ...] = (
                 "priority_breaks_ties_by_exit_id, priority_is_a_total_order, "
                 "exit_queue_is_ordered_and_complete, merkle_proof_binds_index"
             ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
         identifier="INV-09",
         title="Bond conservation",
         layer=Layer.SETTLEMENT,
-        scopes=(Scope.STATE,),
+        scopes=(Scope.STATE, Scope.TRANSITION),
         statement=(
             "The bonds an environment holds equal the sum of the bonds of its open exits;"
             " each bond leaves exactly once, to the exiter on processing or to the "
@@ -415,9 +455,11 @@ CATALOG: tuple[Invariant, ...] = (
             "double-paying them breaks the incentive."
         ),
         strengthening=(
-            "Z3: the sum of the bonds of open exits is a ghost updated on every store "
-            "into the exit table; the drift test recomputes it on concrete states. That "
-            "each bond leaves once, to one party, is covered with INV-23."
+            "Z3: the sum of the bonds of open exits is a ghost updated on every store into "
+            "the exit table; the drift test recomputes it on concrete states. Transition "
+            "form on concrete steps: every settlement balance moves by exactly the bond "
+            "taken from the exiter, given to the challenger or returned to the exiter, "
+            "and each payment to the output's owner."
         ),
         checks=(
             (
@@ -437,6 +479,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "tiny and full presets"
             ),
             ("Z3 negative controls (must fail): challenge-keeps-bond, start-exit-without-bond"),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -473,6 +520,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "tiny and full presets"
             ),
             "Z3 negative controls (must fail): challenge-without-signature",
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -510,6 +562,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "tiny and full presets"
             ),
             ("Z3 negative controls (must fail): submit-over-committed, challenge-ended-exit"),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -545,6 +602,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "tiny and full presets"
             ),
             "Z3 negative controls (must fail): process-writes-environment-0",
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -566,6 +628,11 @@ CATALOG: tuple[Invariant, ...] = (
             (
                 "Unit: checked on pairs of operations, and shown to fail on an "
                 "order-dependent transition (tests/test_invariants.py)"
+            ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): each "
+                "environment operation is paired with operations on the other environment and"
+                " applied in both orders"
             ),
         ),
     ),
@@ -598,6 +665,11 @@ CATALOG: tuple[Invariant, ...] = (
                 "Unit: encoding round trips and strict decoding (tests/test_encoding.py, "
                 "tests/test_digest.py)"
             ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
+            ),
         ),
     ),
     Invariant(
@@ -625,6 +697,10 @@ CATALOG: tuple[Invariant, ...] = (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
                 " fail: payment_fee_conserves_value, payment_outputs_above_inputs, "
                 "payment_sums_past_maximum"
+            ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated on "
+                "each environment's reality after every step"
             ),
         ),
     ),
@@ -655,6 +731,10 @@ CATALOG: tuple[Invariant, ...] = (
                 "payment_fee_conserves_value, payment_outputs_above_inputs, "
                 "payment_sums_past_maximum"
             ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated on "
+                "each environment's reality after every step"
+            ),
         ),
     ),
     Invariant(
@@ -670,6 +750,10 @@ CATALOG: tuple[Invariant, ...] = (
                 "Unit: evaluated on every child-chain post-state in "
                 "tests/test_child_chain.py, including a Hypothesis run of random valid "
                 "payments"
+            ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated on "
+                "each environment's reality after every step"
             ),
         ),
     ),
@@ -711,6 +795,12 @@ CATALOG: tuple[Invariant, ...] = (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
                 " fail: merkle_proof_verifies, merkle_proof_binds_leaf"
             ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): checked at the"
+                " end of every trace by adversary/properties.py, after honest users exit and "
+                "all exits are processed; caught every non-equivalent mutant of the mutation "
+                "report"
+            ),
         ),
     ),
     Invariant(
@@ -741,6 +831,12 @@ CATALOG: tuple[Invariant, ...] = (
                 "priority_breaks_ties_by_position, priority_breaks_ties_by_exit_id, "
                 "priority_is_a_total_order, exit_queue_is_ordered_and_complete, "
                 "merkle_proof_binds_index, merkle_proof_binds_leaf"
+            ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): checked at the"
+                " end of every trace by adversary/properties.py, after honest users exit and "
+                "all exits are processed; caught every non-equivalent mutant of the mutation "
+                "report"
             ),
         ),
     ),
@@ -777,6 +873,11 @@ CATALOG: tuple[Invariant, ...] = (
                 " fail: uint_addition_within_range, uint_addition_past_maximum, "
                 "uint_subtraction_within_range, uint_subtraction_below_zero, "
                 "uint_multiplication_within_range, uint_multiplication_past_maximum"
+            ),
+            (
+                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+                "after every accepted operation of random traces with a byzantine operator, "
+                "malicious users and watchers"
             ),
         ),
     ),

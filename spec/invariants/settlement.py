@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable
 
 from spec.crypto import recover_signer
-from spec.encoding import encode
 from spec.errors import Rejected
 from spec.payments.transactions import compute_signing_hash
 from spec.primitives import NATIVE_TOKEN, Address, Uint64
@@ -26,11 +25,13 @@ from spec.settlement.operations import (
     Operation,
     ProcessExits,
     RegisterEnvironment,
+    StartStandardExit,
     SubmitBlock,
 )
 from spec.settlement.state import (
     BlockKind,
     Environment,
+    Exit,
     ExitStatus,
     SettlementState,
 )
@@ -246,28 +247,61 @@ def check_maturity(pre: SettlementState, operation: Operation, post: SettlementS
 def check_priority_order(
     pre: SettlementState, operation: Operation, post: SettlementState
 ) -> list[str]:
-    """INV-08: processed exits are a prefix of their queue in (exitable time, position, id) order.
+    """INV-08: one call pays a prefix of its queue, in (exitable time, position, id) order.
 
-    Processing stops only at the call's limit or at the first immature exit.
+    The prefix is no longer than the call's limit; processing stops only at the
+    limit or at the first immature exit; and the amounts paid are those of
+    paying the prefix one exit after another from the vault (so that, when the
+    vault runs short, the exits of lower priority are the ones cut).
     """
     if not isinstance(operation, ProcessExits):
         return []
     env_id = int(operation.environment_id)
-    before = pre.environments[env_id]
-    queue = sorted(
-        (compute_exit_priority(exit_id, exit), int(exit_id))
-        for exit_id, exit in before.exits.items()
-        if exit.status == ExitStatus.OPEN and exit.token == operation.token
-    )
+    queue = get_open_queue(pre.environments[env_id], operation.token)
     processed = {int(exit_id) for exit_id in get_newly_processed(pre, post, env_id)}
-    prefix = [exit_id for _, exit_id in queue[: len(processed)]]
+    prefix = queue[: len(processed)]
     violations = []
-    if set(prefix) != processed:
-        violations.append(f"env {env_id}: processed {sorted(processed)}, queue head {prefix}")
+    if {int(exit_id) for exit_id, _ in prefix} != processed:
+        violations.append(f"env {env_id}: processed {sorted(processed)}, not the queue's head")
+    if len(processed) > operation.max_exits:
+        violations.append(f"env {env_id}: processed {len(processed)} > limit {operation.max_exits}")
     remaining = queue[len(processed) :]
-    head_mature = bool(remaining) and remaining[0][0][0] <= post.time
-    if head_mature and len(processed) < operation.max_exits:
+    if (
+        remaining
+        and remaining[0][1].exitable_at <= post.time
+        and len(processed) < operation.max_exits
+    ):
         violations.append(f"env {env_id}: stopped before the limit at a mature exit")
+    violations.extend(check_payments_in_order(pre, post, env_id, prefix))
+    return violations
+
+
+def get_open_queue(environment: Environment, token: Address) -> list[tuple[Uint64, Exit]]:
+    """Return the open exits of one token in priority order (the checker's own ordering)."""
+    open_exits = [
+        (exit_id, exit)
+        for exit_id, exit in environment.exits.items()
+        if exit.status == ExitStatus.OPEN and exit.token == token
+    ]
+    return sorted(open_exits, key=lambda item: compute_exit_priority(*item))
+
+
+def check_payments_in_order(
+    pre: SettlementState, post: SettlementState, env_id: int, prefix: list[tuple[Uint64, Exit]]
+) -> list[str]:
+    """Return violations unless each exit of ``prefix`` got what paying in order leaves it."""
+    environment = pre.environments[env_id]
+    vault = {
+        token: int(environment.deposited.get(token, 0)) - int(environment.withdrawn.get(token, 0))
+        for token in get_tokens(environment)
+    }
+    violations = []
+    for exit_id, exit in prefix:
+        expected = min(int(exit.amount), vault.get(exit.token, 0))
+        vault[exit.token] = vault.get(exit.token, 0) - expected
+        paid = post.environments[env_id].exits[exit_id].paid
+        if paid != expected:
+            violations.append(f"env {env_id} exit {exit_id}: paid {paid}, in order {expected}")
     return violations
 
 
@@ -284,6 +318,54 @@ def check_bonds_held(state: SettlementState) -> list[str]:
         if open_bonds != environment.bonds_held:
             violations.append(f"env {env_id}: holds {environment.bonds_held}, open {open_bonds}")
     return violations
+
+
+def compute_expected_movements(
+    pre: SettlementState, operation: Operation, post: SettlementState
+) -> Counter[tuple[Address, Address]]:
+    """Return the balance change per (account, token) that exits, bonds and challenges explain.
+
+    Starting an exit takes its bond from the sender; a challenge gives the bond
+    to the challenger; processing gives each processed exit's owner its payment
+    and its bond back.
+    """
+    moves: Counter[tuple[Address, Address]] = Counter()
+    if isinstance(operation, StartStandardExit):
+        moves[(operation.sender, NATIVE_TOKEN)] -= int(operation.bond)
+    if isinstance(operation, ChallengeStandardExit):
+        challenged = post.environments[int(operation.environment_id)].exits[operation.exit_id]
+        moves[(operation.sender, NATIVE_TOKEN)] += int(challenged.bond)
+    if isinstance(operation, ProcessExits):
+        env_id = int(operation.environment_id)
+        for exit_id in get_newly_processed(pre, post, env_id):
+            exit = post.environments[env_id].exits[exit_id]
+            moves[(exit.owner, exit.token)] += int(exit.paid)
+            moves[(exit.owner, NATIVE_TOKEN)] += int(exit.bond)
+    return moves
+
+
+def check_bond_destinations(
+    pre: SettlementState, operation: Operation, post: SettlementState
+) -> list[str]:
+    """INV-09 (transition form): bonds and payments go to exactly the right accounts.
+
+    For exit operations, every settlement balance changes by exactly what
+    :func:`compute_expected_movements` explains: the bond from the exiter, to
+    the challenger or back to the exiter, and each payment to the output's owner.
+    """
+    if not isinstance(operation, StartStandardExit | ChallengeStandardExit | ProcessExits):
+        return []
+    expected = compute_expected_movements(pre, operation, post)
+    keys = set(pre.balances) | set(post.balances) | set(expected)
+    return [
+        f"{account} token {token}: moved {actual}, expected {expected[(account, token)]}"
+        for account, token in keys
+        if (
+            actual := int(post.balances.get((account, token), 0))
+            - int(pre.balances.get((account, token), 0))
+        )
+        != expected[(account, token)]
+    ]
 
 
 # INV-10 Challenge soundness
@@ -428,9 +510,12 @@ def check_commutation(state: SettlementState, first: Operation, second: Operatio
 def check_determinism(
     pre: SettlementState, operation: Operation, post: SettlementState
 ) -> list[str]:
-    """INV-14: applying the same operation to the same state again gives the same encoded state."""
+    """INV-14: applying the same operation to the same state again gives the same state.
+
+    (Equal states have equal canonical encodings and so equal digests.)
+    """
     again = try_transition(pre, operation)
-    if isinstance(again, str) or encode(again) != encode(post):
+    if isinstance(again, str) or again != post:
         return ["the same operation on the same state gave another result"]
     return []
 
@@ -451,6 +536,7 @@ TRANSITION_PREDICATES: dict[str, TransitionPredicate] = {
     "INV-06": check_deposit_fidelity,
     "INV-07": check_maturity,
     "INV-08": check_priority_order,
+    "INV-09": check_bond_destinations,
     "INV-10": check_challenge_soundness,
     "INV-11": check_finality,
     "INV-12": check_isolation,

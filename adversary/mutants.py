@@ -1,0 +1,377 @@
+"""Mutants: deliberately wrong rules, to show the checks would notice a wrong spec.
+
+Each :class:`Mutant` replaces attributes of spec modules while it is applied
+(:func:`applied`). Two kinds:
+
+- a **dropped rule**: one module's ``require`` is swapped for one that ignores
+  a single rejection reason, so exactly that check disappears;
+- a **changed rule**: a spec function is swapped for a wrong twin (an
+  off-by-one, a reversed order, a payment to the wrong party).
+
+Spec functions call each other through module globals, so a replacement takes
+effect wherever the patched module looks the name up. The invariant
+predicates (``spec.invariants``) bind the helpers they use at import, so a
+mutant of a spec helper does not silently change the checker as well.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from itertools import takewhile
+from typing import Any
+
+from spec.errors import RejectionReason, require
+from spec.payments.chain import ChildChainState
+from spec.payments.transactions import FeeClaim
+from spec.primitives import NATIVE_TOKEN, Uint64
+from spec.settlement.operations import ChallengeStandardExit, ProcessExits
+from spec.settlement.state import (
+    BlockKind,
+    BlockRecord,
+    Environment,
+    Exit,
+    ExitStatus,
+    SettlementState,
+    credit,
+    get_environment,
+    get_vault_balance,
+    with_environment,
+)
+from spec.totals import TokenTotals, add_to_totals, with_entry
+
+Patch = tuple[str, str, Any]
+"""(module name, attribute name, replacement value)."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A deliberately wrong rule."""
+
+    name: str
+    """Stable name, used on the command line."""
+    wrong_rule: str
+    """The rule as the mutant (wrongly) states it."""
+    patches: tuple[Patch, ...]
+    """What to replace while the mutant is applied."""
+    equivalent_because: str = ""
+    """If the mutant cannot be told apart from the spec, why (empty otherwise)."""
+
+
+def make_require_ignoring(ignored: RejectionReason) -> Callable[..., None]:
+    """Return a ``require`` that lets every failure of one reason pass."""
+
+    def lenient_require(condition: bool, reason: RejectionReason, detail: str = "") -> None:
+        if reason != ignored:
+            require(condition, reason, detail)
+
+    return lenient_require
+
+
+def drop_rule(module: str, reason: RejectionReason) -> tuple[Patch, ...]:
+    """Return the patch that deletes the check raising ``reason`` in ``module``."""
+    return ((module, "require", make_require_ignoring(reason)),)
+
+
+@contextmanager
+def applied(mutant: Mutant) -> Iterator[None]:
+    """Apply a mutant's patches for the duration of a ``with`` block."""
+    saved = []
+    for module_name, attribute, value in mutant.patches:
+        module = importlib.import_module(module_name)
+        saved.append((module, attribute, getattr(module, attribute)))
+        setattr(module, attribute, value)
+    try:
+        yield
+    finally:
+        for module, attribute, original in reversed(saved):
+            setattr(module, attribute, original)
+
+
+# Changed rules (wrong twins of spec functions)
+
+
+def exitable_time_ignoring_block_age(
+    record: BlockRecord, started_at: Uint64, period: Uint64
+) -> Uint64:
+    """Wrong: every exit matures one period after it starts, whatever its block's age."""
+    return started_at + period
+
+
+def exitable_time_one_period_from_block(
+    record: BlockRecord, started_at: Uint64, period: Uint64
+) -> Uint64:
+    """Wrong: young outputs wait one period from their block instead of two."""
+    if record.kind == BlockKind.DEPOSIT:
+        return started_at + period
+    return max(record.timestamp + period, started_at + period)
+
+
+def priority_ignoring_position(exit_id: Uint64, exit: Exit) -> tuple[Uint64, Uint64]:
+    """Wrong: exits of equal exitable time are ordered by start (exit id), not by age."""
+    return (exit.exitable_at, exit_id)
+
+
+def queue_youngest_first(environment: Environment, token: Any) -> list[tuple[Uint64, Exit]]:
+    """Wrong: the queue is served from the lowest priority up."""
+    from spec.settlement import exits  # noqa: PLC0415 - the unpatched helpers
+
+    open_exits = [
+        (exit_id, exit)
+        for exit_id, exit in environment.exits.items()
+        if exit.status == ExitStatus.OPEN and exit.token == token
+    ]
+    return sorted(open_exits, key=lambda item: exits.compute_exit_priority(*item), reverse=True)
+
+
+def always_mature(state: SettlementState, exit: Exit) -> bool:
+    """Wrong: every exit may be processed at once."""
+    return True
+
+
+def next_child_number_one_later(state: SettlementState, environment: Environment) -> Uint64:
+    """Wrong (deposits only): the deposit interval ends one number later (off by one)."""
+    from spec.settlement import blocks  # noqa: PLC0415
+
+    return blocks.get_next_child_block_number(state, environment) + 1
+
+
+def challenge_paying_the_exiter(
+    state: SettlementState, operation: ChallengeStandardExit
+) -> SettlementState:
+    """Wrong: a successful challenge returns the bond to the exiter, not the challenger."""
+    from spec.settlement import exits  # noqa: PLC0415
+
+    environment = get_environment(state, operation.environment_id)
+    exit = exits.get_open_exit(environment, operation.exit_id)
+    exits.validate_spend(operation.environment_id, exit, operation)
+    cancelled = replace(exit, status=ExitStatus.CHALLENGED)
+    environment = replace(
+        environment,
+        exits=with_entry(environment.exits, operation.exit_id, cancelled),
+        bonds_held=environment.bonds_held - exit.bond,
+    )
+    state = with_environment(state, operation.environment_id, environment)
+    return credit(state, exit.owner, NATIVE_TOKEN, exit.bond)
+
+
+def process_exit_keeping_bond(
+    state: SettlementState, environment_id: Uint64, exit_id: Uint64
+) -> SettlementState:
+    """Wrong: processing pays the output but never returns the bond."""
+    environment = state.environments[environment_id]
+    exit = environment.exits[exit_id]
+    payout = min(exit.amount, get_vault_balance(environment, exit.token))
+    environment = replace(
+        environment,
+        exits=with_entry(
+            environment.exits, exit_id, replace(exit, status=ExitStatus.PROCESSED, paid=payout)
+        ),
+        withdrawn=add_to_totals(environment.withdrawn, exit.token, payout),
+        bonds_held=environment.bonds_held - exit.bond,
+    )
+    state = with_environment(state, environment_id, environment)
+    return credit(state, exit.owner, exit.token, payout)
+
+
+def process_exit_paying_in_full(
+    state: SettlementState, environment_id: Uint64, exit_id: Uint64
+) -> SettlementState:
+    """Wrong: an exit is paid its full amount even when the vault holds less."""
+    environment = state.environments[environment_id]
+    exit = environment.exits[exit_id]
+    environment = replace(
+        environment,
+        exits=with_entry(
+            environment.exits, exit_id, replace(exit, status=ExitStatus.PROCESSED, paid=exit.amount)
+        ),
+        withdrawn=add_to_totals(environment.withdrawn, exit.token, exit.amount),
+        bonds_held=environment.bonds_held - exit.bond,
+    )
+    state = with_environment(state, environment_id, environment)
+    state = credit(state, exit.owner, exit.token, exit.amount)
+    return credit(state, exit.owner, NATIVE_TOKEN, exit.bond)
+
+
+def queue_skipping_immature(state: SettlementState, operation: ProcessExits) -> SettlementState:
+    """Wrong: processing skips an immature head and pays mature exits behind it."""
+    from spec.settlement import exits  # noqa: PLC0415
+
+    environment = get_environment(state, operation.environment_id)
+    require(operation.max_exits > 0, RejectionReason.PROCESS_LIMIT_ZERO)
+    queue = exits.get_exit_queue(environment, operation.token)
+    mature = [item for item in queue if exits.is_exit_mature(state, item[1])]
+    require(len(mature) > 0, RejectionReason.NO_EXIT_TO_PROCESS)
+    for exit_id, _ in mature[: operation.max_exits]:
+        state = exits.process_exit(state, operation.environment_id, exit_id)
+    return state
+
+
+def queue_ignoring_limit(state: SettlementState, operation: ProcessExits) -> SettlementState:
+    """Wrong: processing pays every mature exit, whatever the call's limit."""
+    from spec.settlement import exits  # noqa: PLC0415
+
+    environment = get_environment(state, operation.environment_id)
+    require(operation.max_exits > 0, RejectionReason.PROCESS_LIMIT_ZERO)
+    queue = exits.get_exit_queue(environment, operation.token)
+    mature = list(takewhile(lambda item: exits.is_exit_mature(state, item[1]), queue))
+    require(len(mature) > 0, RejectionReason.NO_EXIT_TO_PROCESS)
+    for exit_id, _ in mature:
+        state = exits.process_exit(state, operation.environment_id, exit_id)
+    return state
+
+
+def validate_fee_claim_strictly(
+    state: ChildChainState, claim: FeeClaim, unclaimed: TokenTotals
+) -> None:
+    """Wrong comparison: a fee claim must be below the unclaimed fees (``<=`` became ``<``)."""
+    output = claim.output
+    require(output.owner == state.operator, RejectionReason.FEE_CLAIM_NOT_TO_OPERATOR)
+    require(output.amount > 0, RejectionReason.OUTPUT_AMOUNT_ZERO)
+    require(output.amount < unclaimed.get(output.token, 0), RejectionReason.FEE_CLAIM_EXCEEDS_FEES)
+
+
+EXITS = "spec.settlement.exits"
+CHAIN = "spec.payments.chain"
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "skip-payment-signature-check",
+        "a payment input need not be signed by its owner",
+        drop_rule(CHAIN, RejectionReason.TX_INPUT_NOT_SIGNED_BY_OWNER),
+    ),
+    Mutant(
+        "skip-challenge-signature-check",
+        "any signature on the spend cancels an exit",
+        drop_rule(EXITS, RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER),
+    ),
+    Mutant(
+        "skip-challenge-input-check",
+        "a challenge's payment need not spend the exiting output",
+        drop_rule(EXITS, RejectionReason.CHALLENGE_NOT_SPENDING_EXIT),
+    ),
+    Mutant(
+        "no-maturity-check",
+        "exits are paid as soon as they start",
+        ((EXITS, "is_exit_mature", always_mature),),
+    ),
+    Mutant(
+        "exitable-time-ignores-block-age",
+        "every exit matures one MFP after it starts",
+        ((EXITS, "compute_exitable_time", exitable_time_ignoring_block_age),),
+    ),
+    Mutant(
+        "young-outputs-wait-one-period",
+        "young outputs wait one MFP from their block, not two",
+        ((EXITS, "compute_exitable_time", exitable_time_one_period_from_block),),
+    ),
+    Mutant(
+        "priority-ignores-position",
+        "ties of exitable time go to the earlier exit, not the older output",
+        ((EXITS, "compute_exit_priority", priority_ignoring_position),),
+    ),
+    Mutant(
+        "queue-youngest-first",
+        "the queue pays the lowest priority first",
+        ((EXITS, "get_exit_queue", queue_youngest_first),),
+    ),
+    Mutant(
+        "processing-skips-immature-head",
+        "processing pays mature exits behind an immature one",
+        (("spec.settlement.transition", "process_exit_queue", queue_skipping_immature),),
+        equivalent_because=(
+            "the queue is ordered by exitable time first, so every exit behind an immature "
+            "one is immature too: skipping and stopping select the same exits"
+        ),
+    ),
+    Mutant(
+        "processing-ignores-limit",
+        "processing ignores the call's limit",
+        (("spec.settlement.transition", "process_exit_queue", queue_ignoring_limit),),
+    ),
+    Mutant(
+        "deposit-interval-off-by-one",
+        "a deposit may take the next child block's number",
+        (("spec.settlement.deposits", "get_next_child_block_number", next_child_number_one_later),),
+    ),
+    Mutant(
+        "challenge-bond-to-exiter",
+        "a challenged exit's bond goes back to the exiter",
+        (
+            (
+                "spec.settlement.transition",
+                "process_challenge_standard_exit",
+                challenge_paying_the_exiter,
+            ),
+        ),
+    ),
+    Mutant(
+        "bond-kept-on-processing",
+        "a processed exit's bond is never returned",
+        ((EXITS, "process_exit", process_exit_keeping_bond),),
+    ),
+    Mutant(
+        "vault-pays-in-full",
+        "an exit is paid in full even beyond the vault",
+        ((EXITS, "process_exit", process_exit_paying_in_full),),
+    ),
+    Mutant(
+        "exit-twice",
+        "an output may be exited again",
+        drop_rule(EXITS, RejectionReason.EXIT_ALREADY_STARTED),
+    ),
+    Mutant(
+        "exit-by-anyone",
+        "anyone may exit any output",
+        drop_rule(EXITS, RejectionReason.EXIT_NOT_BY_OWNER),
+    ),
+    Mutant(
+        "challenge-closed-exit",
+        "a processed or challenged exit may be challenged",
+        drop_rule(EXITS, RejectionReason.EXIT_NOT_OPEN),
+    ),
+    Mutant(
+        "blocks-from-anyone",
+        "anyone may submit child blocks",
+        drop_rule("spec.settlement.blocks", RejectionReason.NOT_OPERATOR),
+    ),
+    Mutant(
+        "root-overwrite",
+        "a committed root may be replaced",
+        drop_rule("spec.settlement.blocks", RejectionReason.BLOCK_ALREADY_COMMITTED),
+    ),
+    Mutant(
+        "no-quarantine",
+        "environments are usable at once",
+        drop_rule("spec.settlement.state", RejectionReason.ENVIRONMENT_IN_QUARANTINE),
+    ),
+    Mutant(
+        "outputs-may-exceed-inputs",
+        "a payment may create value",
+        drop_rule(CHAIN, RejectionReason.TX_OUTPUTS_EXCEED_INPUTS),
+    ),
+    Mutant(
+        "double-spend-in-one-payment",
+        "a payment may name an input twice",
+        drop_rule(CHAIN, RejectionReason.TX_DUPLICATE_INPUT),
+    ),
+    Mutant(
+        "fee-claim-above-fees",
+        "the operator may claim more fees than were paid",
+        drop_rule(CHAIN, RejectionReason.FEE_CLAIM_EXCEEDS_FEES),
+    ),
+    Mutant(
+        "fee-claim-strict-bound",
+        "a fee claim must be strictly below the fees (>= became >)",
+        ((CHAIN, "validate_fee_claim", validate_fee_claim_strictly),),
+    ),
+)
+"""Every mutant, by name."""
+
+
+def get_mutant(name: str) -> Mutant:
+    """Return the mutant with this name."""
+    (mutant,) = (mutant for mutant in MUTANTS if mutant.name == name)
+    return mutant

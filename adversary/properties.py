@@ -1,0 +1,431 @@
+"""Properties of a world: the catalog after every step, and the exit game's promises.
+
+Two kinds of check, each returning the list of violations it finds:
+
+- **step checks** (:func:`check_step`): after one world action, every
+  settlement invariant of the catalog on (pre-state, operation, post-state),
+  the payout ledger (who receives what), and every child-chain invariant on
+  each environment's reality;
+- **trace properties**, judged on a world whose exits have all been settled:
+  honest withdrawal (:func:`check_honest_withdrawal`, INV-18) and exit
+  ordering (:func:`check_exit_ordering`, INV-19).
+
+Definitions shared by both trace properties, for an environment ``e`` with
+minimal finalization period ``MFP`` (its rules'):
+
+- ``B`` is ``e``'s first bad block (invalid or withheld) and ``T_B`` the
+  settlement time at which its root was committed; ``e`` is *compromised* when
+  ``B`` exists. The *exit deadline* of a compromised ``e`` is ``T_B + MFP``.
+- An output is *in reality* when the block that created it is part of the
+  valid history: a deposit block, or a child block numbered below ``B``
+  (every such block was applied to reality in full).
+- An output *depends on the bad block* when a child block numbered ``B`` or
+  higher created it (everything the operator committed from ``B`` on).
+- The owner *signed a spend* of an output when some payment the world knows
+  (``ChainRecord.signed_spends``, included in a block or not) names the output
+  as input ``i`` and signature ``i`` recovers, under ``e``'s signing domain, to
+  the output's owner. Forged spends (another key's signature) do not count.
+
+Spec functions are looked up through their modules at call time, so that a
+mutation analysis that patches a spec module is seen here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from adversary.actors import TOKEN_A, get_actor_name
+from adversary.world import ChainRecord, World
+from spec import crypto
+from spec.errors import Rejected
+from spec.invariants import evaluate
+from spec.invariants.evaluate import Violation
+from spec.payments import transactions
+from spec.payments.transactions import OutputPosition, SignedTransaction
+from spec.primitives import NATIVE_TOKEN, Address, Uint64
+from spec.settlement.operations import (
+    ChallengeStandardExit,
+    Deposit,
+    Operation,
+    ProcessExits,
+    StartStandardExit,
+)
+from spec.settlement.state import Exit, ExitStatus, SettlementState
+
+InputSigners = dict[OutputPosition, frozenset[Address]]
+"""For each output some known payment spends: who signed that input."""
+
+Ledger = Counter[tuple[Address, Address]]
+"""Change of settlement balance per (account, token)."""
+
+
+# Ground truth helpers
+
+
+def get_period(world: World, env: int) -> int:
+    """Return the minimal finalization period of an environment."""
+    return int(world.settlement.environments[env].rules.minimal_finalization_period)
+
+
+def get_bad_block_time(world: World, env: int) -> int | None:
+    """Return when the first bad block of ``env`` was committed (None if there is none)."""
+    bad = world.chains[env].first_bad_block
+    if bad is None:
+        return None
+    return int(world.settlement.environments[env].blocks[bad].timestamp)
+
+
+def get_exit_deadline(world: World, env: int) -> int | None:
+    """Return ``T_B + MFP`` for a compromised environment, None for a sound one."""
+    bad_time = get_bad_block_time(world, env)
+    return None if bad_time is None else bad_time + get_period(world, env)
+
+
+def is_in_reality(world: World, env: int, position: OutputPosition) -> bool:
+    """Return whether a valid block (deposit, or child block before ``B``) created the output."""
+    chain = world.chains[env]
+    created = chain.contents.get(position.block_number)
+    if created is None or int(position.transaction_index) >= len(created):
+        return False
+    outputs = transactions.get_transaction_outputs(created[position.transaction_index])
+    if int(position.output_index) >= len(outputs):
+        return False
+    interval = int(world.settlement.preset.block_interval)
+    is_deposit = int(position.block_number) % interval != 0
+    return (
+        is_deposit or chain.first_bad_block is None or position.block_number < chain.first_bad_block
+    )
+
+
+def depends_on_bad_block(world: World, env: int, position: OutputPosition) -> bool:
+    """Return whether a child block numbered ``B`` or higher created the output."""
+    bad = world.chains[env].first_bad_block
+    interval = int(world.settlement.preset.block_interval)
+    is_child = int(position.block_number) % interval == 0
+    return bad is not None and is_child and position.block_number >= bad
+
+
+def get_input_signer(env: int, payment: SignedTransaction, index: int) -> Address | None:
+    """Return who signed input ``index`` of a payment in ``env``'s domain (None if no one can)."""
+    if index >= len(payment.signatures):
+        return None
+    message = transactions.compute_signing_hash(Uint64(env), payment.transaction)
+    try:
+        return crypto.recover_signer(message, payment.signatures[index])
+    except Rejected:
+        return None
+
+
+def compute_input_signers(
+    env: int,
+    payments: Iterable[SignedTransaction],
+    known: Mapping[OutputPosition, frozenset[Address]],
+) -> InputSigners:
+    """Return ``known`` extended with the signers of every input of ``payments``."""
+    signers = dict(known)
+    for payment in payments:
+        for index, position in enumerate(payment.transaction.inputs):
+            signer = get_input_signer(env, payment, index)
+            if signer is not None:
+                signers[position] = signers.get(position, frozenset()) | {signer}
+    return signers
+
+
+def get_input_signers(chain: ChainRecord, env: int) -> InputSigners:
+    """Return who signed each input of every payment the world knows in ``env``."""
+    return compute_input_signers(env, chain.signed_spends, {})
+
+
+# Step checks
+
+
+def compute_expected_ledger(
+    pre: SettlementState, operation: Operation, post: SettlementState
+) -> Ledger:
+    """Return how an accepted operation should move settlement balances.
+
+    A deposit takes the amount from its owner, an exit start takes the bond
+    from its sender, a successful challenge pays the exit's bond to the
+    challenger, and processing pays each newly processed exit's owner what the
+    exit records as paid, plus its bond in the native token.
+    """
+    ledger: Ledger = Counter()
+    match operation:
+        case Deposit():
+            ledger[(operation.owner, operation.token)] -= int(operation.amount)
+        case StartStandardExit():
+            ledger[(operation.sender, NATIVE_TOKEN)] -= int(operation.bond)
+        case ChallengeStandardExit():
+            exit = pre.environments[operation.environment_id].exits[operation.exit_id]
+            ledger[(operation.sender, NATIVE_TOKEN)] += int(exit.bond)
+        case ProcessExits():
+            before = pre.environments[operation.environment_id].exits
+            for exit_id, exit in post.environments[operation.environment_id].exits.items():
+                if (
+                    exit.status == ExitStatus.PROCESSED
+                    and before[exit_id].status == ExitStatus.OPEN
+                ):
+                    ledger[(exit.owner, exit.token)] += int(exit.paid)
+                    ledger[(exit.owner, NATIVE_TOKEN)] += int(exit.bond)
+    return ledger
+
+
+def check_payouts(
+    pre: SettlementState, operation: Operation, post: SettlementState
+) -> list[Violation]:
+    """INV-09 (destinations): balances move exactly as :func:`compute_expected_ledger` says.
+
+    The catalog's INV-09 predicate checks bonds held; this checks where each
+    bond and payout goes: to the exiter on processing, to the challenger on a
+    successful challenge, never elsewhere.
+    """
+    actual: Ledger = Counter()
+    for key in set(pre.balances) | set(post.balances):
+        actual[key] = int(post.balances.get(key, 0)) - int(pre.balances.get(key, 0))
+    expected = compute_expected_ledger(pre, operation, post)
+    wrong = sorted(
+        (key for key in set(actual) | set(expected) if actual[key] != expected[key]),
+        key=lambda key: (bytes(key[0]), bytes(key[1])),
+    )
+    return [
+        Violation(
+            "INV-09",
+            f"{type(operation).__name__}: balance of {get_actor_name(key[0])} in "
+            f"{format_token(key[1])} moved {actual[key]}, expected {expected[key]}",
+        )
+        for key in wrong
+    ]
+
+
+def compute_expected_processing(pre: SettlementState, operation: ProcessExits) -> dict[Uint64, int]:
+    """Return the exits an accepted ``ProcessExits`` must pay, by id, with what each is paid.
+
+    An independent model of processing: the open exits of the queue's token in
+    (exitable time, position, exit id) order; the mature ones from the head on,
+    stopping at the first immature one and at the call's limit; each paid
+    ``min(amount, what the vault still holds)`` in that order.
+    """
+    environment = pre.environments[operation.environment_id]
+    queue = sorted(
+        (exit.exitable_at, exit.position, exit_id, exit)
+        for exit_id, exit in environment.exits.items()
+        if exit.status == ExitStatus.OPEN and exit.token == operation.token
+    )
+    vault = int(environment.deposited.get(operation.token, 0))
+    vault -= int(environment.withdrawn.get(operation.token, 0))
+    paid: dict[Uint64, int] = {}
+    for exitable_at, _, exit_id, exit in queue[: int(operation.max_exits)]:
+        if exitable_at > pre.time:
+            break
+        paid[exit_id] = min(int(exit.amount), vault)
+        vault -= paid[exit_id]
+    return paid
+
+
+def check_processing(
+    pre: SettlementState, operation: Operation, post: SettlementState
+) -> list[Violation]:
+    """INV-08 and INV-01, exact form: processing pays what :func:`compute_expected_processing` says.
+
+    The catalog's INV-08 predicate sees which exits were processed, not how
+    many the limit allowed nor in which order within one call; the amounts
+    paid when the vault runs short show the order.
+    """
+    if not isinstance(operation, ProcessExits):
+        return []
+    expected = compute_expected_processing(pre, operation)
+    before = pre.environments[operation.environment_id].exits
+    after = post.environments[operation.environment_id].exits
+    actual = {
+        exit_id: int(exit.paid)
+        for exit_id, exit in after.items()
+        if exit.status == ExitStatus.PROCESSED and before[exit_id].status == ExitStatus.OPEN
+    }
+    if set(actual) != set(expected):
+        shown = sorted(int(i) for i in actual), sorted(int(i) for i in expected)
+        return [Violation("INV-08", f"ProcessExits paid exits {shown[0]}, expected {shown[1]}")]
+    return [
+        Violation("INV-01", f"exit {int(exit_id)} paid {actual[exit_id]}, expected {amount}")
+        for exit_id, amount in sorted(expected.items())
+        if actual[exit_id] != amount
+    ]
+
+
+def check_settlement_step(pre: World, post: World) -> list[Violation]:
+    """Return the violations of the settlement catalog by the operations a world action applied.
+
+    A world action applies at most one operation; applying more is reported.
+    """
+    added = post.log[len(pre.log) :]
+    if not added:
+        same = post.settlement is pre.settlement
+        return [] if same else [Violation("WORLD", "settlement changed without an operation")]
+    if len(added) > 1:
+        return [Violation("WORLD", f"one action applied {len(added)} operations")]
+    operation = added[0]
+    found = evaluate.check_settlement_transition(pre.settlement, operation, post.settlement)
+    found += check_processing(pre.settlement, operation, post.settlement)
+    return found + check_payouts(pre.settlement, operation, post.settlement)
+
+
+def check_reality_step(pre: World, post: World) -> list[Violation]:
+    """Return the violations of the child-chain catalog by each environment's reality."""
+    found: list[Violation] = []
+    for env, chain in enumerate(post.chains):
+        if env >= len(pre.chains):
+            found += evaluate.check_child_chain_state(chain.reality)
+        elif chain.reality is not pre.chains[env].reality:
+            found += evaluate.check_child_chain_transition(pre.chains[env].reality, chain.reality)
+    return found
+
+
+def check_step(pre: World, post: World) -> list[Violation]:
+    """Return every violation of the catalog by one world action from ``pre`` to ``post``.
+
+    Settlement: every state and transition predicate of the catalog on the
+    operation applied, the exact processing model (:func:`check_processing`)
+    and the payout ledger (:func:`check_payouts`).
+    Child chain: INV-15, INV-16 and INV-17 on every environment's reality that changed.
+    """
+    return check_settlement_step(pre, post) + check_reality_step(pre, post)
+
+
+# INV-18 Honest withdrawal
+
+
+def is_honest_claim(
+    world: World, env: int, exit: Exit, honest: frozenset[Address], signers: InputSigners
+) -> bool:
+    """Return whether ``exit`` is one INV-18 promises to pay in full once it is mature.
+
+    That is: its owner is honest; its output is in reality and was never spent
+    there by a payment; its owner never signed a spend of it; and it started in
+    time (the environment is sound, or the exit started no later than the
+    environment's exit deadline ``T_B + MFP``).
+    """
+    deadline = get_exit_deadline(world, env)
+    return (
+        exit.owner in honest
+        and is_in_reality(world, env, exit.position)
+        and exit.position not in world.chains[env].reality.spent
+        and exit.owner not in signers.get(exit.position, frozenset())
+        and (deadline is None or int(exit.started_at) <= deadline)
+    )
+
+
+def check_honest_withdrawal(world: World, honest: frozenset[Address]) -> list[Violation]:
+    """INV-18: every honest claim that has matured was paid in full.
+
+    For every environment ``e`` and every exit ``x`` of ``e`` that is an honest
+    claim (:func:`is_honest_claim`) and is mature (``x.exitable_at`` is not
+    after the world's time): ``x`` is processed and paid exactly ``x.amount``.
+    A challenged honest claim, a short payment, and a mature honest claim still
+    open are all violations.
+
+    Assumptions, which the driver of the world must make true (the stateful
+    machine does): watchers challenge every exit whose owner signed a spend of
+    its output at least once per half MFP; honest users act only on a sound
+    environment (a user who deposits or pays is watching, so no honest deposit
+    follows a bad block); every mature exit of every queue was processed before
+    this is called. The "signed a spend" exclusion is MVP's known limit: a
+    payment the operator withholds or puts in a bad block still spends its
+    inputs for a challenger (MoreVP's in-flight exits lift it).
+
+    Boundary: for an output in a block before ``B`` the deadline is inclusive
+    (at ``T_B + MFP`` exactly, a tie in exitable time goes to the older
+    position). A deposit made *after* ``B`` would need an exit strictly before
+    ``T_B + MFP``: at the deadline its exitable time ties with the bad block's
+    exits, whose positions are older. Honest users never make such a deposit.
+    """
+    found = []
+    time = int(world.settlement.time)
+    for env, environment in enumerate(world.settlement.environments):
+        signers = get_input_signers(world.chains[env], env)
+        for exit_id, exit in sorted(environment.exits.items()):
+            if int(exit.exitable_at) > time or not is_honest_claim(
+                world, env, exit, honest, signers
+            ):
+                continue
+            if exit.status != ExitStatus.PROCESSED or exit.paid != exit.amount:
+                found.append(
+                    Violation(
+                        "INV-18",
+                        f"env {env} exit {int(exit_id)} of honest output "
+                        f"{format_position(exit.position)} ({int(exit.amount)}): "
+                        f"{exit.status.value}, paid {int(exit.paid)}",
+                    )
+                )
+    return found
+
+
+# INV-19 Exit ordering
+
+
+def is_timely_valid_exit(world: World, env: int, exit: Exit) -> bool:
+    """Return whether an unchallenged exit of an output before ``B`` started by ``T_B + MFP``."""
+    bad = world.chains[env].first_bad_block
+    deadline = get_exit_deadline(world, env)
+    return (
+        bad is not None
+        and deadline is not None
+        and exit.position.block_number < bad
+        and int(exit.started_at) <= deadline
+        and exit.status != ExitStatus.CHALLENGED
+    )
+
+
+def check_exit_pair(
+    env: int, valid: tuple[Uint64, Exit], dependent: tuple[Uint64, Exit]
+) -> list[Violation]:
+    """Return the INV-19 violations of one (timely valid exit, dependent exit) pair."""
+    (valid_id, valid_exit), (dependent_id, dependent_exit) = valid, dependent
+    name = (
+        f"env {env}: exit {int(valid_id)} ({format_position(valid_exit.position)}) and "
+        f"exit {int(dependent_id)} ({format_position(dependent_exit.position)})"
+    )
+    valid_key = (valid_exit.exitable_at, valid_exit.position, valid_id)
+    dependent_key = (dependent_exit.exitable_at, dependent_exit.position, dependent_id)
+    found = []
+    if not valid_key < dependent_key:
+        found.append(Violation("INV-19", f"{name}: the dependent exit has priority"))
+    dependent_paid = dependent_exit.status == ExitStatus.PROCESSED
+    if dependent_paid and valid_exit.status != ExitStatus.PROCESSED:
+        found.append(Violation("INV-19", f"{name}: the dependent exit was paid first"))
+    return found
+
+
+def check_exit_ordering(world: World) -> list[Violation]:
+    """INV-19: timely exits of outputs before the first bad block come before dependent ones.
+
+    For every compromised environment ``e`` and every token, take each exit
+    ``v`` of an output of a block numbered below ``B`` (deposit or child, by
+    anyone) that started no later than ``T_B + MFP`` and was not challenged,
+    and each exit ``d`` of an output that depends on the bad block
+    (:func:`depends_on_bad_block`). Then ``v``'s priority key (exitable time,
+    position, exit id) is smaller than ``d``'s, and if ``d`` was processed then
+    so was ``v`` (so ``v`` was paid first: the catalog's INV-08 checks that
+    every ``ProcessExits`` pays a prefix of the queue).
+
+    Assumption: none beyond the spec's own rules; this holds for any trace.
+    """
+    found = []
+    for env, environment in enumerate(world.settlement.environments):
+        exits = sorted(environment.exits.items())
+        valid = [(i, x) for i, x in exits if is_timely_valid_exit(world, env, x)]
+        dependent = [(i, x) for i, x in exits if depends_on_bad_block(world, env, x.position)]
+        for pair in ((v, d) for v in valid for d in dependent if v[1].token == d[1].token):
+            found += check_exit_pair(env, *pair)
+    return found
+
+
+def format_position(position: OutputPosition) -> str:
+    """Return a position as ``block.transaction.output``."""
+    numbers = (position.block_number, position.transaction_index, position.output_index)
+    return ".".join(str(int(number)) for number in numbers)
+
+
+def format_token(token: Address) -> str:
+    """Return a token's name in the adversary's worlds (``native``, ``token_a``) or its address."""
+    names = {NATIVE_TOKEN: "native", TOKEN_A: "token_a"}
+    return names.get(token, token.to_hex())

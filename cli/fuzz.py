@@ -1,0 +1,81 @@
+"""``plasma-spec fuzz``: run the adversarial machine for a while, or replay a saved trace.
+
+- ``plasma-spec fuzz --minutes N [--seed S] [--output DIR]`` runs the ``fuzz``
+  profile for N minutes, showing progress on stderr; on a failure it saves the
+  shrunk trace in DIR, prints the file's path and exits with 1.
+- ``plasma-spec fuzz --replay FILE`` replays a saved trace without Hypothesis;
+  it exits with 0 when the trace passes and 1 when it fails (the failure reproduces).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from adversary.fuzz import fuzz, replay_file
+from adversary.machine import PROFILES
+from adversary.trace import format_steps
+
+
+def run_fuzz(arguments: argparse.Namespace) -> int:
+    """Fuzz, or replay a trace file; return the exit code."""
+    if arguments.replay is not None:
+        return run_replay(arguments.replay)
+    result = fuzz(
+        arguments.minutes,
+        sys.stderr,
+        seed=arguments.seed,
+        output=arguments.output,
+        profile=arguments.profile,
+    )
+    print(
+        f"{result.traces:,} traces, {result.steps:,} steps in {result.seconds:.0f} s "
+        f"({result.steps_per_second:,.0f} steps/s, {result.traces_per_second:.2f} traces/s); "
+        f"first seed {result.seed}, {result.batches} batches"
+    )
+    if result.passed:
+        print("no failure found")
+        return 0
+    print(f"FAILURE: {result.failure.splitlines()[0]}")
+    print(f"trace saved to {result.trace_path}")
+    print(f"replay with: plasma-spec fuzz --replay {result.trace_path}")
+    return 1
+
+
+def run_replay(path: Path) -> int:
+    """Replay one trace file and print its steps and outcome; return the exit code."""
+    run = replay_file(path)
+    print(format_steps(run.trace))
+    if run.passed:
+        print(f"\nreplay of {path} passed ({run.steps} steps)")
+        return 0
+    print(f"\nreplay of {path} FAILED:\n{run.failure}")
+    return 1
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``fuzz`` subcommand to the ``plasma-spec`` command line."""
+    parser = commands.add_parser(
+        "fuzz",
+        help="run the adversarial stateful test for a while, or replay a saved trace",
+        description=(
+            "Run the adversarial state machine (byzantine operator, malicious users, "
+            "watchers) under the fuzz profile; save and print any failing trace."
+        ),
+    )
+    parser.add_argument("--minutes", type=float, default=10.0, help="how long to run (10)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the first batch")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("fuzz-failures"),
+        help="directory for failing traces (fuzz-failures)",
+    )
+    parser.add_argument(
+        "--profile", choices=sorted(PROFILES), default="fuzz", help="machine profile (fuzz)"
+    )
+    parser.add_argument(
+        "--replay", type=Path, default=None, metavar="FILE", help="replay a saved trace file"
+    )
+    parser.set_defaults(run=run_fuzz)

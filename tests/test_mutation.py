@@ -1,0 +1,66 @@
+"""Mutation analysis: every deliberately wrong rule is caught by the stateful test, or explained.
+
+This is the CI run of ``plasma-spec mutate``: each mutant runs in its own
+process against the attack scenarios and the stateful adversarial test (the
+``mutation`` profile: deterministic, no shrinking).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from adversary.mutants import MUTANTS
+from adversary.mutation import MutationReport, run_mutation_analysis
+from cli.main import main
+
+
+@pytest.fixture(scope="module")
+def report() -> MutationReport:
+    """Return the mutation report over every mutant."""
+    return run_mutation_analysis(jobs=2)
+
+
+def test_there_are_at_least_fifteen_mutants() -> None:
+    """Given the mutant catalogue.
+
+    When it is counted,
+    Then it has at least 15 mutants with distinct names.
+    """
+    names = [mutant.name for mutant in MUTANTS]
+    assert len(names) >= 15 and len(set(names)) == len(names)
+
+
+def test_every_mutant_is_caught_by_the_stateful_test_or_explained(report: MutationReport) -> None:
+    """Given the report.
+
+    When each outcome is read,
+    Then every mutant that is not explained as equivalent made the stateful test fail,
+    and no worker crashed.
+    """
+    for outcome in report.outcomes:
+        assert not outcome.error, f"{outcome.name}: {outcome.error}"
+        if outcome.verdict != "equivalent":
+            assert outcome.caught_by_machine, f"{outcome.name} survived the stateful test"
+    assert report.passed and report.machine_score == 1.0
+
+
+def test_equivalent_mutants_really_survive_and_say_why(report: MutationReport) -> None:
+    """Given the mutants explained as equivalent.
+
+    When their outcomes are read,
+    Then each has an explanation and indeed went unnoticed (else the explanation is wrong).
+    """
+    for outcome in report.outcomes:
+        if outcome.equivalent_because:
+            assert not outcome.caught, f"{outcome.name} is called equivalent but was caught"
+
+
+def test_mutate_lists_the_mutants(capsys: pytest.CaptureFixture[str]) -> None:
+    """Given the command line.
+
+    When ``plasma-spec mutate --list`` runs,
+    Then it names every mutant and exits 0.
+    """
+    assert main(["mutate", "--list"]) == 0
+    printed = capsys.readouterr().out
+    assert all(mutant.name in printed for mutant in MUTANTS)
