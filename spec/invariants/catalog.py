@@ -64,6 +64,54 @@ class Invariant:
     """The checks that cover it, and where they live."""
 
 
+UNIT_EVERY_STEP = (
+    "Unit: evaluated on the post-state of every accepted operation in tests/ (tests/harness.py)"
+)
+
+UNIT_CAN_FAIL = (
+    "Unit: the predicate reports a deliberately broken state or step (tests/test_invariants.py)"
+)
+
+SCENARIOS_EVERY_STEP = (
+    "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
+    "settlement invariant on each accepted step"
+)
+
+Z3_INDUCTIVE = (
+    "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
+    "tiny and full presets"
+)
+
+Z3_BOUNDED = (
+    "Z3 BMC depth 8 (proofs/models/bmc.py): exit game with a byzantine operator, "
+    "from the empty state, at most 4 blocks; with a reachability check against "
+    "vacuity"
+)
+
+CHILD_CHAIN_EVERY_STEP = (
+    "Unit: evaluated on every child-chain post-state in "
+    "tests/test_child_chain.py, including a Hypothesis run of random valid "
+    "payments"
+)
+
+STATEFUL_EVERY_STEP = (
+    "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
+    "after every accepted operation of random traces with a byzantine operator, "
+    "malicious users and watchers"
+)
+
+STATEFUL_REALITY = (
+    "Stateful adversarial test (adversary/machine.py, CI profile): evaluated on "
+    "each environment's reality after every step"
+)
+
+STATEFUL_END_OF_TRACE = (
+    "Stateful adversarial test (adversary/machine.py, CI profile): checked at the"
+    " end of every trace by adversary/properties.py, after honest users exit and "
+    "all exits are processed; caught every non-equivalent mutant of the mutation "
+    "report"
+)
+
 CATALOG: tuple[Invariant, ...] = (
     Invariant(
         identifier="INV-01",
@@ -89,22 +137,10 @@ CATALOG: tuple[Invariant, ...] = (
             " 0. See also INV-23."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             "Z3 negative controls (must fail): process-without-vault-cap",
             (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
@@ -112,11 +148,7 @@ CATALOG: tuple[Invariant, ...] = (
                 "uint_subtraction_within_range, uint_subtraction_below_zero, "
                 "uint_multiplication_within_range, uint_multiplication_past_maximum"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -138,28 +170,12 @@ CATALOG: tuple[Invariant, ...] = (
             "processed, only if it was open."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             "Z3 negative controls (must fail): process-without-marking",
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -180,28 +196,12 @@ CATALOG: tuple[Invariant, ...] = (
             "Stronger than the brief's 'at most one active exit' (the spec never restarts an exit)."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             "Z3 negative controls (must fail): start-exit-twice",
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -227,31 +227,15 @@ CATALOG: tuple[Invariant, ...] = (
             "committed blocks; every committed number is in 1 .. last block)."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             (
                 "Z3 negative controls (must fail): deposit-past-interval, submit-any-number, "
                 "time-backwards"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -269,28 +253,12 @@ CATALOG: tuple[Invariant, ...] = (
         ),
         strengthening="",
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             "Z3 negative controls (must fail): submit-by-anyone",
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -314,28 +282,12 @@ CATALOG: tuple[Invariant, ...] = (
             "after the last block is free)."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             "Z3 negative controls (must fail): deposit-without-credit",
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -359,22 +311,10 @@ CATALOG: tuple[Invariant, ...] = (
             " states: every processed exit has exitable time <= now."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             ("Z3 negative controls (must fail): process-immature, exitable-one-period"),
             (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
@@ -382,11 +322,7 @@ CATALOG: tuple[Invariant, ...] = (
                 "exitable_time_of_child_output, exitable_time_past_maximum, "
                 "exitable_time_is_monotone_in_start"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -410,22 +346,10 @@ CATALOG: tuple[Invariant, ...] = (
             "were mature) and MFP >= 1, so a new exit queues behind every paid one."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             "Z3 negative controls (must fail): priority-ignoring-position",
             (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
@@ -433,11 +357,7 @@ CATALOG: tuple[Invariant, ...] = (
                 "priority_breaks_ties_by_exit_id, priority_is_a_total_order, "
                 "exit_queue_is_ordered_and_complete, merkle_proof_binds_index"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -462,28 +382,12 @@ CATALOG: tuple[Invariant, ...] = (
             "and each payment to the output's owner."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             ("Z3 negative controls (must fail): challenge-keeps-bond, start-exit-without-bond"),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -503,28 +407,12 @@ CATALOG: tuple[Invariant, ...] = (
             "the address its signature recovers to."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             "Z3 negative controls (must fail): challenge-without-signature",
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -545,28 +433,12 @@ CATALOG: tuple[Invariant, ...] = (
             "negative) and INV-04 (new blocks take free numbers)."
         ),
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             ("Z3 negative controls (must fail): submit-over-committed, challenge-ended-exit"),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -585,28 +457,12 @@ CATALOG: tuple[Invariant, ...] = (
         ),
         strengthening="",
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
-            (
-                "Z3 inductive (proofs/models): Init, and every settlement transition, on the "
-                "tiny and full presets"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
+            (Z3_INDUCTIVE),
             "Z3 negative controls (must fail): process-writes-environment-0",
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -647,14 +503,8 @@ CATALOG: tuple[Invariant, ...] = (
         rationale="Any implementation can be compared with the spec on one value.",
         strengthening="",
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
+            (UNIT_EVERY_STEP),
+            (SCENARIOS_EVERY_STEP),
             (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
                 " fail: uint64_encoding_round_trip, position_encoding_round_trip, "
@@ -665,11 +515,7 @@ CATALOG: tuple[Invariant, ...] = (
                 "Unit: encoding round trips and strict decoding (tests/test_encoding.py, "
                 "tests/test_digest.py)"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
     Invariant(
@@ -688,20 +534,13 @@ CATALOG: tuple[Invariant, ...] = (
         rationale="The child chain's state is what honest users can prove and exit.",
         strengthening="",
         checks=(
-            (
-                "Unit: evaluated on every child-chain post-state in "
-                "tests/test_child_chain.py, including a Hypothesis run of random valid "
-                "payments"
-            ),
+            (CHILD_CHAIN_EVERY_STEP),
             (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
                 " fail: payment_fee_conserves_value, payment_outputs_above_inputs, "
                 "payment_sums_past_maximum"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated on "
-                "each environment's reality after every step"
-            ),
+            (STATEFUL_REALITY),
         ),
     ),
     Invariant(
@@ -718,11 +557,7 @@ CATALOG: tuple[Invariant, ...] = (
         ),
         strengthening="",
         checks=(
-            (
-                "Unit: evaluated on every child-chain post-state in "
-                "tests/test_child_chain.py, including a Hypothesis run of random valid "
-                "payments"
-            ),
+            (CHILD_CHAIN_EVERY_STEP),
             (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
                 " fail: uint_addition_within_range, uint_addition_past_maximum, "
@@ -731,10 +566,7 @@ CATALOG: tuple[Invariant, ...] = (
                 "payment_fee_conserves_value, payment_outputs_above_inputs, "
                 "payment_sums_past_maximum"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated on "
-                "each environment's reality after every step"
-            ),
+            (STATEFUL_REALITY),
         ),
     ),
     Invariant(
@@ -746,15 +578,8 @@ CATALOG: tuple[Invariant, ...] = (
         rationale="A double spend in the canonical chain is value created from nothing.",
         strengthening="",
         checks=(
-            (
-                "Unit: evaluated on every child-chain post-state in "
-                "tests/test_child_chain.py, including a Hypothesis run of random valid "
-                "payments"
-            ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated on "
-                "each environment's reality after every step"
-            ),
+            (CHILD_CHAIN_EVERY_STEP),
+            (STATEFUL_REALITY),
         ),
     ),
     Invariant(
@@ -782,11 +607,7 @@ CATALOG: tuple[Invariant, ...] = (
             "(MoreVP in-flight exits, not specified yet, address this)."
         ),
         checks=(
-            (
-                "Z3 BMC depth 8 (proofs/models/bmc.py): exit game with a byzantine operator, "
-                "from the empty state, at most 4 blocks; with a reachability check against "
-                "vacuity"
-            ),
+            (Z3_BOUNDED),
             (
                 "Z3 negative controls (must fail): exitable-one-period, challenge-without-spend, "
                 "late-exit-is-unprotected, payment-after-invalid-block-is-unprotected"
@@ -795,12 +616,7 @@ CATALOG: tuple[Invariant, ...] = (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
                 " fail: merkle_proof_verifies, merkle_proof_binds_leaf"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): checked at the"
-                " end of every trace by adversary/properties.py, after honest users exit and "
-                "all exits are processed; caught every non-equivalent mutant of the mutation "
-                "report"
-            ),
+            (STATEFUL_END_OF_TRACE),
         ),
     ),
     Invariant(
@@ -819,11 +635,7 @@ CATALOG: tuple[Invariant, ...] = (
         ),
         strengthening="",
         checks=(
-            (
-                "Z3 BMC depth 8 (proofs/models/bmc.py): exit game with a byzantine operator, "
-                "from the empty state, at most 4 blocks; with a reachability check against "
-                "vacuity"
-            ),
+            (Z3_BOUNDED),
             "Z3 negative controls (must fail): exitable-one-period, priority-ignoring-position",
             (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
@@ -832,12 +644,7 @@ CATALOG: tuple[Invariant, ...] = (
                 "priority_is_a_total_order, exit_queue_is_ordered_and_complete, "
                 "merkle_proof_binds_index, merkle_proof_binds_leaf"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): checked at the"
-                " end of every trace by adversary/properties.py, after honest users exit and "
-                "all exits are processed; caught every non-equivalent mutant of the mutation "
-                "report"
-            ),
+            (STATEFUL_END_OF_TRACE),
         ),
     ),
     Invariant(
@@ -856,29 +663,16 @@ CATALOG: tuple[Invariant, ...] = (
         ),
         strengthening="",
         checks=(
-            (
-                "Unit: evaluated on the post-state of every accepted operation in tests/ "
-                "(tests/harness.py)"
-            ),
-            (
-                "Unit: the predicate reports a deliberately broken state or step "
-                "(tests/test_invariants.py)"
-            ),
-            (
-                "Scenarios: the 32 attack scenarios (adversary/scenarios) evaluate every "
-                "settlement invariant on each accepted step"
-            ),
+            (UNIT_EVERY_STEP),
+            (UNIT_CAN_FAIL),
+            (SCENARIOS_EVERY_STEP),
             (
                 "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must"
                 " fail: uint_addition_within_range, uint_addition_past_maximum, "
                 "uint_subtraction_within_range, uint_subtraction_below_zero, "
                 "uint_multiplication_within_range, uint_multiplication_past_maximum"
             ),
-            (
-                "Stateful adversarial test (adversary/machine.py, CI profile): evaluated "
-                "after every accepted operation of random traces with a byzantine operator, "
-                "malicious users and watchers"
-            ),
+            (STATEFUL_EVERY_STEP),
         ),
     ),
 )
