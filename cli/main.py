@@ -2,7 +2,10 @@
 
 Subcommands:
 
-- ``plasma-spec invariants``: print the invariant catalog (``--json`` for JSON).
+- ``plasma-spec invariants``: print the invariant catalog (``--json`` for JSON);
+- the ones added by ``COMMAND_MODULES``: ``scenario`` (attack scenarios),
+  ``prove`` (Z3 and CrossHair checks), ``fuzz`` (the stateful adversarial test)
+  and ``mutate`` (the mutation report).
 """
 
 from __future__ import annotations

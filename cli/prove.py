@@ -183,7 +183,7 @@ def register(commands: Any) -> None:
     """Add the ``prove`` subcommand to the ``plasma-spec`` parser's subcommands."""
     prove = commands.add_parser(
         "prove",
-        help="run the Z3 proofs, bounded checks and negative controls",
+        help="run the Z3 proofs, bounded checks, CrossHair checks and negative controls",
         description=(
             "Run every machine check of the invariant catalog and print one row per "
             "invariant and method, then the negative controls. Exit code 1 on any failure "
