@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import importlib
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -94,7 +95,12 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     arguments = make_parser().parse_args(argv)
-    code: int = arguments.run(arguments)
+    try:
+        code: int = arguments.run(arguments)
+    except BrokenPipeError:
+        # The reader (say, ``head``) closed the pipe: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return code
 
 
