@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from spec.crypto import compute_address_of_private_key, keccak256
+from adversary import actors
 from spec.errors import Rejected, RejectionReason
 from spec.primitives import Address
 
@@ -49,23 +49,17 @@ def rejects(reason: RejectionReason) -> Callable[[F], F]:
 
 
 def make_private_key(name: str) -> bytes:
-    """Return a deterministic private key for a named actor."""
-    return bytes(keccak256(name.encode()))
+    """Return the private key of a named actor, derived as ``adversary.actors`` does."""
+    return actors.make_actor(name).key
 
 
-ALICE_KEY = make_private_key("alice")
-BOB_KEY = make_private_key("bob")
-CAROL_KEY = make_private_key("carol")
-OPERATOR_KEY = make_private_key("operator")
-MALLORY_KEY = make_private_key("mallory")
+ALICE_KEY, ALICE = actors.ALICE.key, actors.ALICE.address
+BOB_KEY, BOB = actors.BOB.key, actors.BOB.address
+CAROL_KEY, CAROL = actors.CAROL.key, actors.CAROL.address
+OPERATOR_KEY, OPERATOR = actors.OPERATOR.key, actors.OPERATOR.address
+MALLORY_KEY, MALLORY = actors.MALLORY.key, actors.MALLORY.address
 
-ALICE: Address = compute_address_of_private_key(ALICE_KEY)
-BOB: Address = compute_address_of_private_key(BOB_KEY)
-CAROL: Address = compute_address_of_private_key(CAROL_KEY)
-OPERATOR: Address = compute_address_of_private_key(OPERATOR_KEY)
-MALLORY: Address = compute_address_of_private_key(MALLORY_KEY)
-
-TOKEN_A = Address(b"\xaa" * 20)
+TOKEN_A = actors.TOKEN_A
 """A second token besides the native one."""
 TOKEN_B = Address(b"\xbb" * 20)
 """A third token."""
