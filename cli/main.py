@@ -25,7 +25,14 @@ from spec.invariants.catalog import CATALOG, Invariant
 WIDTH = 88
 """Width of the text output."""
 
-COMMAND_MODULES: tuple[str, ...] = ("cli.scenario", "cli.prove", "cli.fuzz", "cli.mutate")
+COMMAND_MODULES: tuple[str, ...] = (
+    "cli.scenario",
+    "cli.prove",
+    "cli.fuzz",
+    "cli.mutate",
+    "cli.bench",
+    "cli.devnet",
+)
 """Modules that each add one subcommand through ``register(commands)``.
 
 A module's ``register`` adds a parser with ``commands.add_parser(...)`` and

@@ -8,8 +8,8 @@ type                    encoding
 ======================  ==================================================
 ``UintN``               ``N/8`` bytes, big-endian
 ``bool``                one byte, ``0x00`` or ``0x01``
-``Address``, ``Hash32``,
-``Signature``           the raw 20, 32 or 65 bytes
+``FixedBytes``          the raw bytes: 20 for ``Address``, 32 for
+                        ``Hash32``, 65 for ``Signature``
 ``bytes``               length as ``Uint32``, then the bytes
 ``str``                 length as ``Uint32``, then the UTF-8 bytes
 enumeration             one byte: the member's index in declaration order

@@ -1,0 +1,94 @@
+"""``plasma-spec bench``: reference node throughput, against the spec and the signature bound."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import asdict
+
+from reference.benchmarks import BenchmarkSettings, format_report, run_benchmarks
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """Return the sizes of a comma-separated list such as ``1000,10000``."""
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a list of sizes: {text!r}") from error
+    if any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return sizes
+
+
+def run_bench(arguments: argparse.Namespace) -> int:
+    """Run the benchmarks and print the table (or JSON)."""
+    settings = BenchmarkSettings(
+        transaction_counts=arguments.transactions,
+        exit_counts=arguments.exits,
+        workers=arguments.workers,
+        spec_budget=arguments.spec_budget,
+    )
+    with tempfile.TemporaryDirectory(prefix="plasma-bench-") as directory:
+        report = run_benchmarks(
+            settings, directory, lambda line: print(f"... {line}", file=sys.stderr, flush=True)
+        )
+    if arguments.json:
+        document = {
+            "recovery_rate": report.recovery_rate,
+            "workers": report.workers,
+            "measurements": [
+                {
+                    **asdict(m),
+                    "reference_rate": m.reference_rate,
+                    "spec_rate": m.spec_rate,
+                    "speedup": m.speedup,
+                }
+                for m in report.measurements
+            ],
+        }
+        print(json.dumps(document, indent=2))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``bench`` subcommand."""
+    parser = commands.add_parser(
+        "bench",
+        help="measure the reference node (block validation, exit processing) against the spec",
+        description=(
+            "Measure block validation and exit processing throughput of the reference node "
+            "and of the spec on the same work, beside this machine's secp256k1 public-key "
+            "recovery rate (the bound on signature checking). Spec runs whose projected time "
+            "exceeds --spec-budget are skipped."
+        ),
+    )
+    parser.add_argument(
+        "--transactions",
+        type=parse_sizes,
+        default=(1_000, 10_000, 100_000),
+        metavar="N,N,...",
+        help="block workload sizes (default: 1000,10000,100000)",
+    )
+    parser.add_argument(
+        "--exits",
+        type=parse_sizes,
+        default=(1_000, 10_000, 100_000),
+        metavar="N,N,...",
+        help="exit workload sizes (default: 1000,10000,100000)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="signature-recovery threads (default: 2)"
+    )
+    parser.add_argument(
+        "--spec-budget",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="skip a spec run projected to take longer (default: 120)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(run=run_bench)

@@ -1,0 +1,52 @@
+"""Local Sphinx extension of the plasma-spec site: the pages generated from the code.
+
+Directives:
+
+- ``plasma-rejection-table``: every rejection reason, with the functions
+  that raise it (:mod:`plasma_docs.rejections`);
+- ``plasma-invariant-summary`` and ``plasma-invariant-catalog``: the
+  invariant catalog and the latest machine-check results
+  (:mod:`plasma_docs.catalog`);
+- ``plasma-scenario-index`` and ``plasma-scenarios``: the scenario
+  walkthroughs (:mod:`plasma_docs.scenarios`);
+- ``plasma-module``: a spec module's reference (``automodule``, plus every
+  public constant that has no docstring, which autodoc would leave out);
+- ``plasma-presets`` and ``plasma-docstring``: the preset table and a module
+  docstring placed in a guide (:mod:`plasma_docs.tables`).
+
+It also checks, once all pages are read, that every module and public name
+of ``spec/`` appears in the reference (:mod:`plasma_docs.coverage`).
+
+Configuration: ``plasma_prove_results``, the path of a ``plasma-spec prove
+--json`` report to show on the catalog page (absent file: no results).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from plasma_docs.catalog import InvariantCatalog, InvariantSummary
+from plasma_docs.coverage import check_reference_is_complete
+from plasma_docs.docstrings import apply_napoleon
+from plasma_docs.rejections import RejectionTable
+from plasma_docs.scenarios import ScenarioIndex, ScenarioTheme
+from plasma_docs.tables import ModuleDocstring, PresetTable, SpecModuleDirective
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directives, the setting and the completeness check."""
+    app.add_config_value("plasma_prove_results", "", "env", types=[str])
+    app.add_directive("plasma-rejection-table", RejectionTable)
+    app.add_directive("plasma-invariant-summary", InvariantSummary)
+    app.add_directive("plasma-invariant-catalog", InvariantCatalog)
+    app.add_directive("plasma-scenario-index", ScenarioIndex)
+    app.add_directive("plasma-scenarios", ScenarioTheme)
+    app.add_directive("plasma-presets", PresetTable)
+    app.add_directive("plasma-docstring", ModuleDocstring)
+    app.setup_extension("sphinx.ext.autodoc")
+    app.connect("autodoc-process-docstring", apply_napoleon)
+    app.connect("env-check-consistency", check_reference_is_complete)
+    app.add_directive("plasma-module", SpecModuleDirective)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,451 @@
+"""Benchmarks: the reference node against the spec, beside the machine's signature bound.
+
+``plasma-spec bench`` runs three workloads and prints transactions (or exits)
+per second:
+
+- block validation: blocks of payments (one input, two outputs, each signed)
+  applied to a child chain holding one output per payment; the reference
+  (:class:`reference.chain.ChildChainLedger`, SQLite file, signature recovery on
+  ``workers`` threads) and the spec (:func:`spec.payments.chain.apply_block`);
+- block building: the same payments entering the operator's mempool and being
+  built into blocks, committed and published (:class:`reference.operator.Operator`);
+- exit processing: queues of mature exits processed in calls of
+  :data:`EXITS_PER_CALL` (reference :class:`reference.settlement.SettlementSimulator`
+  and :func:`spec.settlement.transition.state_transition`).
+
+Every payment needs one public-key recovery, so one core's secp256k1 recovery
+rate (measured first) bounds what signature checking allows; block validation
+is reported against that bound per core used. A block holds at most
+``2**16`` (= 65,536) transactions (positions store the transaction index as
+a ``Uint16``), so larger workloads are split into blocks of that size.
+
+The spec copies its state at each step (it is written to be read, not to be
+fast), so its cost grows quadratically; a spec run is skipped when its time,
+projected from a smaller run, exceeds the budget.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from coincurve import PrivateKey, PublicKey
+
+from reference import transactions as fast
+from reference.chain import ChildChainLedger
+from reference.settlement import SettlementSimulator
+from reference.store import Store
+from spec.crypto import compute_address_of_private_key, keccak256
+from spec.payments.chain import ChildChainState, apply_block
+from spec.payments.transactions import (
+    Block,
+    Output,
+    OutputPosition,
+    SignedTransaction,
+    Transaction,
+)
+from spec.presets import FULL
+from spec.primitives import (
+    NATIVE_TOKEN,
+    Address,
+    Hash32,
+    Signature,
+    Uint8,
+    Uint16,
+    Uint32,
+    Uint64,
+    Uint256,
+)
+from spec.settlement.operations import ProcessExits
+from spec.settlement.state import (
+    BlockKind,
+    BlockRecord,
+    Environment,
+    EnvironmentKind,
+    EnvironmentRules,
+    Exit,
+    ExitStatus,
+    SettlementState,
+)
+from spec.settlement.transition import state_transition
+
+MAXIMUM_BLOCK_TRANSACTIONS = 1 << int(FULL.transaction_tree_depth)
+"""Most transactions in one block of the full preset: 2**16 (= 65,536)."""
+
+OWNER_COUNT = 64
+"""Distinct owners of the workload's outputs."""
+
+ENVIRONMENT_ID = Uint64(0)
+"""Environment every workload runs in."""
+
+EXITS_PER_CALL = 1_000
+"""Exits processed by one ``ProcessExits`` call in the exit workload."""
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A key that owns outputs of a workload."""
+
+    key: PrivateKey
+    """The signing key."""
+    address: Address
+    """Its address."""
+
+
+def make_owners(count: int = OWNER_COUNT) -> list[Owner]:
+    """Return ``count`` deterministic owners."""
+    keys = [bytes(keccak256(f"bench-owner-{index}".encode())) for index in range(count)]
+    return [Owner(PrivateKey(key), compute_address_of_private_key(key)) for key in keys]
+
+
+def measure(work: Callable[[], object]) -> float:
+    """Return the seconds ``work`` takes."""
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def measure_recovery_rate(count: int = 4_000) -> float:
+    """Return secp256k1 public-key recoveries per second on one core (libsecp256k1)."""
+    key = PrivateKey(bytes(keccak256(b"bench-recovery")))
+    messages = [bytes(keccak256(index.to_bytes(8, "big"))) for index in range(count)]
+    signatures = [key.sign_recoverable(message, hasher=None) for message in messages]
+
+    def recover_all() -> None:
+        for message, signature in zip(messages, signatures, strict=True):
+            PublicKey.from_signature_and_message(signature, message, hasher=None)
+
+    return count / measure(recover_all)
+
+
+# Block workloads
+
+
+@dataclass(frozen=True)
+class BlockWorkload:
+    """A child chain holding one output per payment, and the signed payments spending them."""
+
+    genesis: ChildChainState
+    """Child chain before the blocks: one unspent output per payment."""
+    payments: tuple[SignedTransaction, ...]
+    """One payment per output: one input, two outputs."""
+
+    def get_blocks(self) -> list[tuple[Uint64, Block]]:
+        """Return the payments cut into numbered blocks of at most 65,536 transactions."""
+        first = int(self.genesis.block_number) + 1
+        return [
+            (
+                Uint64(first + index),
+                Block(self.payments[start : start + MAXIMUM_BLOCK_TRANSACTIONS]),
+            )
+            for index, start in enumerate(range(0, len(self.payments), MAXIMUM_BLOCK_TRANSACTIONS))
+        ]
+
+
+def make_position(index: int) -> OutputPosition:
+    """Return the position of the workload's ``index``-th starting output (deposit-like)."""
+    return OutputPosition(Uint64(1 + index // 4), Uint16(0), Uint8(index % 4))
+
+
+def make_payment(owners: Sequence[Owner], index: int) -> SignedTransaction:
+    """Return the signed payment spending starting output ``index``: 600 on, 400 back."""
+    owner, receiver = owners[index % len(owners)], owners[(index + 1) % len(owners)]
+    transaction = Transaction(
+        (make_position(index),),
+        (
+            Output(receiver.address, NATIVE_TOKEN, Uint256(600)),
+            Output(owner.address, NATIVE_TOKEN, Uint256(400)),
+        ),
+    )
+    message = fast.compute_signing_hash(ENVIRONMENT_ID, transaction)
+    signature = Signature(owner.key.sign_recoverable(message, hasher=None))
+    return SignedTransaction(transaction, (signature,))
+
+
+def make_block_workload(count: int, operator: Address) -> BlockWorkload:
+    """Return a workload of ``count`` payments over a child chain of ``count`` outputs."""
+    owners = make_owners()
+    utxos = {
+        make_position(index): Output(
+            owners[index % len(owners)].address, NATIVE_TOKEN, Uint256(1000)
+        )
+        for index in range(count)
+    }
+    genesis = ChildChainState(
+        environment_id=ENVIRONMENT_ID,
+        operator=operator,
+        transaction_tree_depth=FULL.transaction_tree_depth,
+        block_number=Uint64(1 + (count - 1) // 4),
+        utxos=utxos,
+        spent=frozenset(),
+        deposited={NATIVE_TOKEN: Uint256(1000 * count)},
+        exited={},
+        fees_paid={},
+        fees_claimed={},
+    )
+    payments = tuple(make_payment(owners, index) for index in range(count))
+    return BlockWorkload(genesis, payments)
+
+
+def shuffled_times(count: int, start: int, seed: int = 0) -> list[int]:
+    """Return ``count`` distinct times from ``start`` in a seeded random order."""
+    times = list(range(start, start + count))
+    random.Random(seed).shuffle(times)
+    return times
+
+
+def root_placeholder() -> Hash32:
+    """Return a fixed block root for workloads whose blocks are never proved against."""
+    return Hash32(keccak256(b"bench-block"))
+
+
+# Results
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One workload at one size: reference and (when run) spec rates."""
+
+    workload: str
+    """Name of the workload."""
+    size: int
+    """Transactions or exits in the workload."""
+    reference_seconds: float
+    """Time the reference took."""
+    spec_seconds: float | None
+    """Time the spec took, or None when skipped."""
+    spec_note: str = ""
+    """Why the spec was skipped, if it was."""
+
+    @property
+    def reference_rate(self) -> float:
+        """Items per second, reference."""
+        return self.size / self.reference_seconds
+
+    @property
+    def spec_rate(self) -> float | None:
+        """Items per second, spec (None when skipped)."""
+        return None if self.spec_seconds is None else self.size / self.spec_seconds
+
+    @property
+    def speedup(self) -> float | None:
+        """Reference rate over spec rate (None when the spec was skipped)."""
+        spec_rate = self.spec_rate
+        return None if spec_rate is None else self.reference_rate / spec_rate
+
+
+class SpecBudget:
+    """Decides whether a spec run fits the time budget, projecting quadratic growth."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        """Longest projected spec run allowed."""
+        self.last: dict[str, tuple[int, float]] = {}
+        """Per workload, the last spec run: (size, seconds)."""
+
+    def project(self, workload: str, size: int) -> float:
+        """Return the projected seconds of a spec run (0 before any run)."""
+        if workload not in self.last:
+            return 0.0
+        last_size, last_seconds = self.last[workload]
+        return last_seconds * (size / last_size) ** 2
+
+    def run(self, workload: str, size: int, work: Callable[[], object]) -> tuple[float | None, str]:
+        """Run ``work`` if it fits; return its seconds (or None) and a note."""
+        projected = self.project(workload, size)
+        if projected > self.seconds:
+            return None, f"skipped: projected {projected:,.0f} s > budget {self.seconds:,.0f} s"
+        seconds = measure(work)
+        self.last[workload] = (size, seconds)
+        return seconds, ""
+
+
+# Block validation
+
+
+def run_reference_blocks(workload: BlockWorkload, workers: int | None, directory: str) -> float:
+    """Return the seconds the reference ledger takes to apply the workload's blocks."""
+    ledger = ChildChainLedger.create(Store(directory), workload.genesis, workers=workers)
+    blocks = workload.get_blocks()
+
+    def apply_all() -> None:
+        for number, block in blocks:
+            ledger.apply_block(number, block)
+
+    seconds = measure(apply_all)
+    assert ledger.block_number == blocks[-1][0], "the reference rejected a valid block"
+    ledger.close()
+    return seconds
+
+
+def run_spec_blocks(workload: BlockWorkload) -> None:
+    """Apply the workload's blocks with the spec."""
+    state = workload.genesis
+    for number, block in workload.get_blocks():
+        state = apply_block(state, number, block)
+
+
+# Exit processing
+
+
+def make_exit_workload(count: int, seed: int = 0) -> SettlementState:
+    """Return a settlement layer whose one environment has ``count`` mature open exits.
+
+    The exits are of one token, from one child block, with exitable times in a
+    seeded random order, so processing must follow the priority index.
+    """
+    preset = FULL
+    operator = make_owners(1)[0].address
+    bond = preset.minimum_exit_bond
+    period = preset.minimum_finalization_period
+    block_number = preset.block_interval
+    start = 10 * int(period)
+    exits = {
+        Uint64(exit_id): Exit(
+            position=OutputPosition(block_number, Uint16(exit_id // 4), Uint8(exit_id % 4)),
+            owner=operator,
+            token=NATIVE_TOKEN,
+            amount=Uint256(1),
+            bond=bond,
+            started_at=Uint64(start),
+            exitable_at=Uint64(exitable_at),
+            status=ExitStatus.OPEN,
+            paid=Uint256(0),
+        )
+        for exit_id, exitable_at in enumerate(shuffled_times(count, start + int(period), seed))
+    }
+    environment = Environment(
+        operator=operator,
+        kind=EnvironmentKind.PAYMENTS,
+        rules=EnvironmentRules(period, bond, Uint256(10**18)),
+        registered_at=Uint64(0),
+        blocks={block_number: BlockRecord(BlockKind.CHILD, root_placeholder(), Uint64(start))},
+        exits=exits,
+        deposited={NATIVE_TOKEN: Uint256(count)},
+        withdrawn={},
+        bonds_held=Uint256(int(bond) * count),
+    )
+    return SettlementState(
+        preset=preset,
+        time=Uint64(start + int(period) + count),
+        balances={},
+        environments=(environment,),
+    )
+
+
+def make_process_calls(count: int) -> list[ProcessExits]:
+    """Return the ``ProcessExits`` calls that process ``count`` exits, EXITS_PER_CALL at a time."""
+    calls = (count + EXITS_PER_CALL - 1) // EXITS_PER_CALL
+    return [ProcessExits(ENVIRONMENT_ID, NATIVE_TOKEN, Uint32(EXITS_PER_CALL))] * calls
+
+
+def run_reference_exits(state: SettlementState, directory: str) -> float:
+    """Return the seconds the reference simulator takes to process every exit of ``state``."""
+    simulator = SettlementSimulator.create(Store(directory), state)
+    calls = make_process_calls(len(state.environments[0].exits))
+
+    def process_all() -> None:
+        for call in calls:
+            simulator.apply(call)
+
+    seconds = measure(process_all)
+    assert not simulator.get_open_exits(ENVIRONMENT_ID), "the reference left exits unprocessed"
+    return seconds
+
+
+def run_spec_exits(state: SettlementState) -> None:
+    """Process every exit of ``state`` with the spec."""
+    for call in make_process_calls(len(state.environments[0].exits)):
+        state = state_transition(state, call)
+
+
+# The whole run
+
+
+@dataclass(frozen=True)
+class BenchmarkSettings:
+    """What ``plasma-spec bench`` runs."""
+
+    transaction_counts: tuple[int, ...] = (1_000, 10_000, 100_000)
+    """Sizes of the block workloads."""
+    exit_counts: tuple[int, ...] = (1_000, 10_000, 100_000)
+    """Sizes of the exit workloads."""
+    workers: int = 2
+    """Signature-recovery threads of the reference ledger."""
+    spec_budget: float = 120.0
+    """Longest projected spec run, in seconds."""
+
+
+@dataclass(frozen=True)
+class BenchmarkReport:
+    """Every measurement of one run, with the bound they are compared to."""
+
+    recovery_rate: float
+    """secp256k1 recoveries per second on one core."""
+    workers: int
+    """Signature threads used by the reference."""
+    measurements: tuple[Measurement, ...]
+    """One per workload and size."""
+
+
+def run_benchmarks(
+    settings: BenchmarkSettings,
+    directory: str,
+    progress: Callable[[str], None] = lambda line: None,
+) -> BenchmarkReport:
+    """Run every workload; databases go to files in ``directory``."""
+    progress("measuring secp256k1 recovery on one core")
+    recovery_rate = measure_recovery_rate()
+    budget = SpecBudget(settings.spec_budget)
+    measurements = []
+    for count in settings.transaction_counts:
+        progress(f"block validation: signing {count:,} payments")
+        workload = make_block_workload(count, make_owners(1)[0].address)
+        progress(f"block validation: {count:,} transactions, reference")
+        seconds = run_reference_blocks(workload, settings.workers, f"{directory}/blocks-{count}")
+        progress(f"block validation: {count:,} transactions, spec")
+        spec_seconds, note = budget.run(
+            "blocks", count, functools.partial(run_spec_blocks, workload)
+        )
+        measurements.append(Measurement("block validation", count, seconds, spec_seconds, note))
+    for count in settings.exit_counts:
+        state = make_exit_workload(count)
+        progress(f"exit processing: {count:,} exits, reference")
+        seconds = run_reference_exits(state, f"{directory}/exits-{count}")
+        progress(f"exit processing: {count:,} exits, spec")
+        spec_seconds, note = budget.run("exits", count, functools.partial(run_spec_exits, state))
+        measurements.append(Measurement("exit processing", count, seconds, spec_seconds, note))
+    return BenchmarkReport(recovery_rate, settings.workers, tuple(measurements))
+
+
+def format_report(report: BenchmarkReport) -> str:
+    """Return the report as a text table."""
+    lines = [
+        f"secp256k1 public-key recovery on one core: {report.recovery_rate:,.0f} /s"
+        f" (the bound on signature checking per core)",
+        f"reference signature threads: {report.workers}",
+        "",
+        f"{'workload':<17} {'size':>8} {'reference /s':>13} {'per core':>9} {'of bound':>9}"
+        f" {'spec /s':>9} {'ref/spec':>9}",
+    ]
+    for m in report.measurements:
+        validation = m.workload == "block validation"
+        per_core = m.reference_rate / report.workers if validation else None
+        lines.append(
+            f"{m.workload:<17} {m.size:>8,} {m.reference_rate:>13,.0f}"
+            f" {format_optional(per_core, '{:,.0f}'):>9}"
+            f" {format_optional(per_core and per_core / report.recovery_rate, '{:.0%}'):>9}"
+            f" {format_optional(m.spec_rate, '{:,.0f}'):>9}"
+            f" {format_optional(m.speedup, '{:,.1f}x'):>9}"
+        )
+        if m.spec_note:
+            lines.append(f"{'':<27}spec {m.spec_note}")
+    return "\n".join(lines)
+
+
+def format_optional(value: float | None, pattern: str) -> str:
+    """Return ``value`` formatted, or a dash when there is none."""
+    return "-" if value is None else pattern.format(value)

@@ -1,0 +1,129 @@
+"""The devnet demo (``plasma-spec devnet``): its outcome, its output, its files, its checks.
+
+The demo runs in a temporary directory through :func:`reference.devnet_report.run_devnet`,
+the function the CLI calls, and through the CLI module's own entry point.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from adversary.actors import BOB, TOKEN_A, WATCHER
+from cli import devnet as devnet_command
+from reference.board import BlockBoard
+from reference.devnet_report import run_devnet
+from reference.devnet_script import ATTACKED, HEALTHY
+from reference.operator import Operator
+from reference.settlement import SettlementSimulator
+from reference.store import Store
+from reference.wallet import Wallet
+from reference.watcher import Watcher
+from spec.presets import TINY
+from spec.primitives import Uint64
+from spec.settlement.state import ExitStatus
+
+
+def run_quietly(directory: Path, seed: int = 0) -> tuple[bool, list[str]]:
+    """Run the demo in ``directory``; return whether it passed and the lines it printed."""
+    lines: list[str] = []
+    result = run_devnet(directory, seed, lines.append)
+    return result.passed, lines
+
+
+def run_command(*arguments: str) -> int:
+    """Run ``plasma-spec devnet`` with ``arguments`` through the CLI module; return the code."""
+    parser = argparse.ArgumentParser()
+    devnet_command.register(parser.add_subparsers(dest="command", required=True))
+    parsed = parser.parse_args(["devnet", *arguments])
+    code: int = parsed.run(parsed)
+    return code
+
+
+def test_demo_meets_its_expectations_and_tells_the_story(tmp_path: Path) -> None:
+    """Given an empty data directory.
+
+    When the demo runs,
+    Then every check passes, the steps are numbered with progress, and the
+    output shows both attacks and the watchers' answers: the invalid block
+    alarm with its deadline, the challenge, and the forged exit paid nothing.
+    """
+    passed, lines = run_quietly(tmp_path)
+    text = "\n".join(lines)
+    assert passed
+    assert lines[1].startswith("[ 1/16]") and any(line.startswith("[16/16]") for line in lines)
+    assert "ATTACK: operator (env 0) commits block 12 paying mallory 1000 from nowhere" in text
+    assert "! watcher of env 0: block 12 of environment 0 is invalid" in text
+    assert "was refused (tx_input_not_unspent)" in text
+    assert "! watcher of env 1: exit 0 of output 2:0:0 was challenged" in text
+    assert "mallory 12:0:0: paid 0 of 1000" in text
+    assert lines[-1].startswith("Result: the demo's expectations hold (14 checks")
+    assert "FAILED" not in text
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_demo_holds_whatever_the_amounts(tmp_path: Path, seed: int) -> None:
+    """Given another seed, hence other amounts.
+
+    When the demo runs,
+    Then its expectations still hold.
+    """
+    assert run_quietly(tmp_path, seed)[0]
+
+
+def test_parties_reopened_from_the_data_directory_are_where_the_demo_left_them(
+    tmp_path: Path,
+) -> None:
+    """Given the data directory of a finished demo.
+
+    When the settlement layer, the board, env 0's watcher, env 1's operator and
+    Bob's wallet are reopened from their files,
+    Then the watcher raises nothing new and still knows block 12 was bad, the
+    forged exit stays paid nothing, and Bob's wallet holds in env 1 exactly what
+    env 1's operator says he owns.
+    """
+    assert run_quietly(tmp_path)[0]
+    settlement = SettlementSimulator.open(Store(tmp_path / "settlement.sqlite"))
+    board = BlockBoard(Store(tmp_path / "board.sqlite"))
+    watcher = Watcher.open(Store(tmp_path / "watcher-0.sqlite"), settlement, board, WATCHER.address)
+    operator = Operator.open(Store(tmp_path / "operator-1.sqlite"), settlement, board)
+    bob = Wallet(Store(tmp_path / "wallet-bob.sqlite"), BOB.key, TINY.transaction_tree_depth)
+    assert watcher.tick() == [] and watcher.first_bad_block == 12
+    forged = settlement.get_exit(ATTACKED, Uint64(0))
+    assert forged is not None and forged.status == ExitStatus.PROCESSED and forged.paid == 0
+    assert settlement.get_open_exits(ATTACKED) == []
+    owned = sum(int(o.amount) for _, o in operator.ledger.get_outputs_of(BOB.address))
+    assert bob.get_balance(HEALTHY, TOKEN_A) == owned > 0
+
+
+def test_command_exits_zero_and_refuses_a_used_data_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a data directory.
+
+    When ``plasma-spec devnet --quiet --data DIR`` runs twice,
+    Then the first run prints only the verdict and exits 0, and the second
+    refuses the directory that already holds a devnet with exit status 2.
+    """
+    assert run_command("--quiet", "--data", str(tmp_path / "net")) == 0
+    assert capsys.readouterr().out.startswith("Result: the demo's expectations hold")
+    assert run_command("--quiet", "--data", str(tmp_path / "net")) == 2
+    assert "already holds a devnet" in capsys.readouterr().err
+
+
+def test_command_exits_one_when_the_watchers_are_asleep(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given watchers that never check anything.
+
+    When the demo runs (in a temporary directory),
+    Then nobody is warned, Mallory's forged exit drains the vault, the checks
+    fail and the command exits 1: the checks can fail.
+    """
+    monkeypatch.setattr(Watcher, "tick", lambda self: [])
+    assert run_command() == 1
+    output = capsys.readouterr().out
+    assert "[FAILED] the watcher of env 0 flagged block 12 as invalid" in output
+    assert "mallory 12:0:0: paid" in output and "paid 0 of 1000" not in output

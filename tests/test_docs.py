@@ -1,0 +1,156 @@
+"""The documentation site: both Sphinx builds pass, and the reference leaves nothing out.
+
+The HTML build and the doctest build run once each, in a temporary
+directory, as the README's commands do (warnings are errors). The checks then
+read the built HTML: every module and public name of ``spec/`` (found here
+with :mod:`ast`, independently of the site's own extension) has an anchor in
+the reference, every rejection reason is in the reference and in the
+generated table, and every catalogued invariant has its section.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spec.errors import RejectionReason
+from spec.invariants.catalog import CATALOG
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SPEC = ROOT / "spec"
+
+SAMPLE_REPORT = {
+    "spec_version": "0.1.0",
+    "passed": True,
+    "checks": 2,
+    "failed": 0,
+    "rows": [],
+    "controls": [],
+    "results": [
+        {
+            "name": "INV-01/deposit [tiny]",
+            "invariants": ["INV-01"],
+            "method": "inductive",
+            "outcome": "proved",
+            "seconds": 0.25,
+            "depth": None,
+            "detail": "",
+        },
+        {
+            "name": "INV-18/honest-withdrawal",
+            "invariants": ["INV-18"],
+            "method": "bmc",
+            "outcome": "bounded",
+            "seconds": 2.5,
+            "depth": 8,
+            "detail": "",
+        },
+    ],
+}
+"""A small ``plasma-spec prove --json`` report for the HTML build to show."""
+
+
+def run_sphinx(builder: str, output: Path, environment: dict[str, str]) -> None:
+    """Run one Sphinx build with warnings as errors; fail the test on a non-zero exit."""
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", builder]
+    command += ["-d", str(output / "doctrees"), str(DOCS), str(output / builder)]
+    run = subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, f"sphinx -b {builder} failed:\n{run.stdout}\n{run.stderr}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the HTML site (with a sample prove report) and run the doctests; return the HTML."""
+    output = tmp_path_factory.mktemp("docs")
+    report = output / "prove.json"
+    report.write_text(json.dumps(SAMPLE_REPORT), encoding="utf-8")
+    environment = {**os.environ, "PLASMA_SPEC_PROVE_JSON": str(report)}
+    run_sphinx("html", output, environment)
+    run_sphinx("doctest", output, {**os.environ, "PLASMA_SPEC_PROVE_JSON": ""})
+    return output / "html"
+
+
+def read_html(site: Path) -> str:
+    """Return the text of every page of the built site."""
+    return "\n".join(page.read_text(encoding="utf-8") for page in sorted(site.rglob("*.html")))
+
+
+def iter_spec_modules() -> list[tuple[str, Path]]:
+    """Return (dotted name, file) of every module of ``spec/``."""
+    modules = []
+    for path in sorted(SPEC.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules.append((name, path))
+    return modules
+
+
+def get_public_names(path: Path) -> list[str]:
+    """Return the public functions, classes and constants a module defines at top level."""
+    names: list[str] = []
+    for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(statement, ast.FunctionDef | ast.ClassDef):
+            names.append(statement.name)
+        elif isinstance(statement, ast.Assign):
+            names += [target.id for target in statement.targets if isinstance(target, ast.Name)]
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            names.append(statement.target.id)
+    return [name for name in names if not name.startswith("_")]
+
+
+def test_every_public_name_of_the_spec_is_in_the_reference(site: Path) -> None:
+    """Given the site, When each spec module and public name is looked up, Then it has an anchor."""
+    html = read_html(site / "reference")
+    expected = [name for name, _ in iter_spec_modules()]
+    expected += [
+        f"{module}.{name}"
+        for module, path in iter_spec_modules()
+        for name in get_public_names(path)
+    ]
+    missing = [
+        name
+        for name in expected
+        if f'id="{name}"' not in html and f'id="module-{name}"' not in html
+    ]
+    assert len(expected) > 200
+    assert missing == []
+
+
+def test_every_rejection_reason_is_documented_and_tabled(site: Path) -> None:
+    """Given the site, When each reason is looked up, Then it is in the reference and the table."""
+    reference = (site / "reference" / "errors.html").read_text(encoding="utf-8")
+    table = (site / "reference" / "rejections.html").read_text(encoding="utf-8")
+    for reason in RejectionReason:
+        assert f'id="spec.errors.RejectionReason.{reason.name}"' in reference, reason.name
+        assert reason.value in table, reason.value
+
+
+def test_every_invariant_has_its_section_and_the_sample_results(site: Path) -> None:
+    """Given a prove report, When the catalog is built, Then each id has a section with results."""
+    page = (site / "invariants.html").read_text(encoding="utf-8")
+    for invariant in CATALOG:
+        assert f'id="{invariant.identifier.lower()}"' in page, invariant.identifier
+        assert invariant.identifier in page
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "INV-01/deposit [tiny]" in text
+    assert "bounded (depth 8)" in text
+    assert "were not generated in this build" not in text
+
+
+def test_every_scenario_has_its_walkthrough(site: Path) -> None:
+    """Given the built site, When the scenario pages are read, Then every scenario has a section."""
+    from adversary.scenarios.framework import list_scenarios
+
+    pages = read_html(site / "guides" / "scenarios")
+    for scenario in list_scenarios():
+        assert f'id="scenario-{scenario.name}"' in pages, scenario.name
