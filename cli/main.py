@@ -4,8 +4,11 @@ Subcommands:
 
 - ``plasma-spec invariants``: print the invariant catalog (``--json`` for JSON);
 - the ones added by ``COMMAND_MODULES``: ``scenario`` (attack scenarios),
-  ``prove`` (Z3 and CrossHair checks), ``fuzz`` (the stateful adversarial test)
-  and ``mutate`` (the mutation report).
+  ``prove`` (Z3 and CrossHair checks), ``fuzz`` (the stateful adversarial test),
+  ``mutate`` (the mutation report), ``bench`` (reference against spec
+  throughput), ``devnet`` (the reference node's parties on this machine),
+  ``vectors`` (write the conformance suite) and ``conform`` (test an
+  implementation through its adapter).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.mutate",
     "cli.bench",
     "cli.devnet",
+    "cli.vectors",
+    "cli.conform",
 )
 """Modules that each add one subcommand through ``register(commands)``.
 

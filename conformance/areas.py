@@ -1,0 +1,246 @@
+"""The two areas a trace can exercise, and how the spec runs one step of each.
+
+An **area** is one state machine of the protocol with its state type, its
+operation union and its state transition:
+
+- ``settlement``: :class:`~spec.settlement.state.SettlementState` moved by the
+  settlement operations (``spec.settlement.transition.state_transition``);
+- ``payments-chain``: :class:`~spec.payments.chain.ChildChainState` moved by
+  the three child chain steps below (``apply_deposit``, ``apply_block``,
+  ``apply_exit`` of ``spec.payments.chain``);
+- ``codec``: the canonical encoding itself. Its state is the canonical bytes
+  of the last value decoded; a :class:`Decode` step decodes bytes as a named
+  type (``CODEC_TYPES``) and re-encodes them. Some rejections (a flag byte
+  other than 0 and 1) can only arise here, since no protocol object holds a
+  boolean.
+
+The area names double as capability selectors: an implementation announces
+the areas it implements and skips vectors of the others.
+
+A step gives its operation as canonical bytes (normative; they may fail to
+decode, which is then the step's rejection) or, for the ``readable-arguments``
+capability only, as a readable view whose fields may be out of range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.readable import JsonValue, from_view
+from spec.crypto import keccak256
+from spec.digest import compute_child_chain_digest, compute_settlement_digest
+from spec.encoding import decode_as, encode, is_union
+from spec.errors import Rejected, RejectionReason
+from spec.payments.chain import ChildChainState, apply_block, apply_deposit, apply_exit
+from spec.payments.transactions import (
+    Block,
+    BlockTransaction,
+    DepositTransaction,
+    Output,
+    OutputPosition,
+    SignedTransaction,
+    Transaction,
+)
+from spec.presets import Preset
+from spec.primitives import (
+    Address,
+    Hash32,
+    Signature,
+    Uint8,
+    Uint16,
+    Uint32,
+    Uint64,
+    Uint256,
+)
+from spec.settlement.operations import Operation
+from spec.settlement.state import SettlementState
+from spec.settlement.transition import state_transition
+
+READABLE_ARGUMENTS = "readable-arguments"
+"""Capability: the implementation builds operations from readable views (and range-checks them)."""
+
+
+@dataclass(frozen=True)
+class ApplyDeposit:
+    """Child chain step: apply a deposit block (``spec.payments.chain.apply_deposit``)."""
+
+    block_number: Uint64
+    """Number of the deposit block."""
+    deposit: DepositTransaction
+    """Its one transaction."""
+
+
+@dataclass(frozen=True)
+class ApplyBlock:
+    """Child chain step: apply a child block (``spec.payments.chain.apply_block``)."""
+
+    block_number: Uint64
+    """Number of the child block."""
+    block: Block
+    """Its transactions."""
+
+
+@dataclass(frozen=True)
+class ApplyExit:
+    """Child chain step: remove an exited output (``spec.payments.chain.apply_exit``)."""
+
+    position: OutputPosition
+    """Position of the output processed by an exit on the settlement layer."""
+
+
+ChainOperation = ApplyDeposit | ApplyBlock | ApplyExit
+"""Every child chain step; encoded with a one-byte variant tag in this order."""
+
+
+def apply_chain_operation(state: ChildChainState, operation: ChainOperation) -> ChildChainState:
+    """Apply one child chain step.
+
+    Raises:
+        Rejected: any reason of the spec function the step names.
+    """
+    match operation:
+        case ApplyDeposit():
+            return apply_deposit(state, operation.block_number, operation.deposit)
+        case ApplyBlock():
+            return apply_block(state, operation.block_number, operation.block)
+        case ApplyExit():
+            return apply_exit(state, operation.position)
+
+
+@dataclass(frozen=True)
+class Decode:
+    """Codec step: decode ``data`` as the type named ``type_name``, then re-encode it."""
+
+    type_name: str
+    """A key of ``CODEC_TYPES``."""
+    data: bytes
+    """The bytes to decode."""
+
+
+CODEC_TYPES: dict[str, Any] = {
+    "bool": bool,
+    "Uint8": Uint8,
+    "Uint16": Uint16,
+    "Uint32": Uint32,
+    "Uint64": Uint64,
+    "Uint256": Uint256,
+    "Address": Address,
+    "Hash32": Hash32,
+    "Signature": Signature,
+    "bytes": bytes,
+    "str": str,
+    "OutputPosition": OutputPosition,
+    "Output": Output,
+    "Transaction": Transaction,
+    "SignedTransaction": SignedTransaction,
+    "BlockTransaction": BlockTransaction,
+    "Block": Block,
+    "Preset": Preset,
+    "Operation": Operation,
+    "SettlementState": SettlementState,
+    "ChainOperation": ChainOperation,
+    "ChildChainState": ChildChainState,
+}
+"""The types a codec step may name."""
+
+CODEC_DIGEST_DOMAIN = b"plasma-spec/conformance/codec/v1"
+"""Domain tag of the codec area's state digest."""
+
+
+def apply_decode(state: bytes, operation: Decode) -> bytes:
+    """Decode ``operation.data`` as its named type; return the value's canonical bytes.
+
+    Raises:
+        Rejected: any ``ENCODING_*`` reason of ``spec.encoding.decode_as``.
+    """
+    assert operation.type_name in CODEC_TYPES, f"no codec type {operation.type_name}"
+    hint = CODEC_TYPES[operation.type_name]
+    return encode(decode_as(hint, operation.data), hint)
+
+
+def compute_codec_digest(state: bytes) -> Hash32:
+    """Return the digest of the codec area's state: the last value's canonical bytes."""
+    return keccak256(CODEC_DIGEST_DOMAIN + state)
+
+
+@dataclass(frozen=True)
+class Area:
+    """One state machine a trace exercises."""
+
+    name: str
+    """Capability selector and directory name."""
+    state_type: type
+    """Type of the state."""
+    operation_hint: Any
+    """The union of the area's operations."""
+    transition: Callable[[Any, Any], Any]
+    """The spec's state transition: (state, operation) to the next state."""
+    digest: Callable[[Any], Hash32]
+    """The spec's state digest."""
+
+
+SETTLEMENT = Area(
+    "settlement", SettlementState, Operation, state_transition, compute_settlement_digest
+)
+"""The settlement layer (root contract)."""
+
+PAYMENTS_CHAIN = Area(
+    "payments-chain",
+    ChildChainState,
+    ChainOperation,
+    apply_chain_operation,
+    compute_child_chain_digest,
+)
+"""The payments child chain."""
+
+CODEC = Area("codec", bytes, Decode, apply_decode, compute_codec_digest)
+"""The canonical encoding."""
+
+AREAS = {area.name: area for area in (SETTLEMENT, PAYMENTS_CHAIN, CODEC)}
+"""Every area, by name."""
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """An operation as a step gives it: canonical bytes, or (readable-only) a view."""
+
+    encoding: bytes | None
+    """Canonical bytes, normative when present; they may be malformed on purpose."""
+    name: str
+    """Class name of the operation (``undecodable`` for malformed bytes)."""
+    view: JsonValue
+    """Readable view of the operation's fields (``None`` for malformed bytes)."""
+
+
+def read_operation(area: Area, step: StepInput) -> Any:
+    """Return the operation a step gives, as the spec reads it.
+
+    Raises:
+        Rejected: an ``ENCODING_*`` reason for bytes that do not decode;
+            ``INTEGER_OVERFLOW``, ``INTEGER_UNDERFLOW`` or ``BYTES_WRONG_LENGTH``
+            for a readable view with a field out of range.
+    """
+    if step.encoding is not None:
+        return decode_as(area.operation_hint, step.encoding)
+    tagged = {"variant": step.name, "value": step.view}
+    return from_view(area.operation_hint, tagged if is_union(area.operation_hint) else step.view)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What the spec does with one step."""
+
+    state: Any
+    """The state after the step (the state before it when rejected)."""
+    reason: RejectionReason | None
+    """The rejection reason, or None when accepted."""
+
+
+def run_step(area: Area, state: Any, step: StepInput) -> StepResult:
+    """Run one step on the spec; a rejection leaves ``state`` as it was."""
+    try:
+        return StepResult(area.transition(state, read_operation(area, step)), None)
+    except Rejected as rejection:
+        return StepResult(state, rejection.reason)

@@ -1,0 +1,6 @@
+"""The vector-producing cases, one module per area; importing the package registers them."""
+
+from conformance.case_library import chain_cases, codec_cases, exit_cases, settlement_cases
+
+MODULES = (settlement_cases, exit_cases, chain_cases, codec_cases)
+"""Case modules, in the order their cases are listed."""

@@ -1,0 +1,150 @@
+"""Deliberately faulty implementations, to prove the harness catches bugs and misbehaviour.
+
+Run as ``python -m conformance.faulty_adapter --fault NAME``: the reference
+adapter with one fault. Protocol bugs:
+
+- ``wrong-priority``: exits are processed youngest first (the queue reversed);
+- ``missing-signature-check``: a challenge only has to name the exiting
+  output, its owner's signature is not checked;
+- ``lenient-decoding``: bytes after an operation are ignored instead of
+  rejected (an encoding bug).
+
+Misbehaviour of the process itself: ``hang`` (never answers an apply),
+``crash`` (exits on the third apply), ``garbage`` (answers an apply with text
+that is not JSON).
+
+The faults replace attributes of ``reference`` modules in this process only,
+so the reference itself stays correct everywhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+from conformance.readable import JsonValue
+from conformance.reference_adapter import ReferenceAdapter, serve
+from reference import settlement_exits
+from reference.settlement_access import SettlementTables
+from spec.encoding import Reader, read
+from spec.errors import RejectionReason, require
+from spec.payments.transactions import OutputPosition
+from spec.primitives import Address, Uint64
+from spec.settlement.operations import ChallengeStandardExit, Operation
+from spec.settlement.state import Exit
+
+FAULTS = (
+    "wrong-priority",
+    "missing-signature-check",
+    "lenient-decoding",
+    "hang",
+    "crash",
+    "garbage",
+)
+"""Every fault, by name."""
+
+
+def install_wrong_priority() -> None:
+    """Make the reference pay the youngest mature exits first."""
+    original = SettlementTables.read_mature_exits
+
+    def read_youngest_first(
+        self: SettlementTables, environment_id: int, token: Address, time: Uint64, limit: int
+    ) -> list[tuple[Uint64, Exit]]:
+        every = original(self, environment_id, token, time, 2**62)
+        return list(reversed(every))[:limit]
+
+    SettlementTables.read_mature_exits = read_youngest_first  # type: ignore[method-assign]
+
+
+def install_missing_signature_check() -> None:
+    """Make the reference accept any challenge naming the exiting output."""
+
+    def validate_spend_without_signature(
+        environment_id: Uint64, exit: Exit, operation: ChallengeStandardExit
+    ) -> None:
+        inputs: tuple[OutputPosition, ...] = operation.spending_transaction.transaction.inputs
+        index = int(operation.input_index)
+        # The fault: the owner's signature is never checked
+        require(
+            index < len(inputs) and inputs[index] == exit.position,
+            RejectionReason.CHALLENGE_NOT_SPENDING_EXIT,
+        )
+
+    settlement_exits.validate_spend = validate_spend_without_signature
+
+
+class LenientAdapter(ReferenceAdapter):
+    """The reference adapter with a decoder that ignores bytes after an operation."""
+
+    def apply(self, operation: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        """Apply an operation, dropping whatever follows its encoding."""
+        encoding = operation.get("encoding")
+        if self.area.name == "settlement" and isinstance(encoding, str):
+            operation = {**operation, "encoding": "0x" + trim_to_operation(encoding).hex()}
+        return super().apply(operation)
+
+
+def trim_to_operation(encoding: str) -> bytes:
+    """Return the bytes of the first operation in ``encoding``, or all of them if none decodes."""
+    reader = Reader(bytes.fromhex(encoding[2:]))
+    try:
+        read(reader, Operation)
+    except Exception:
+        return reader.data
+    return reader.data[: reader.offset]
+
+
+class MisbehavingAdapter(ReferenceAdapter):
+    """The reference adapter that hangs, crashes or answers garbage when applying."""
+
+    def __init__(self, fault: str) -> None:
+        """Misbehave in the way ``fault`` names."""
+        super().__init__()
+        self.fault = fault
+        """``hang``, ``crash`` or ``garbage``."""
+        self.applied = 0
+        """Apply requests seen."""
+
+    def apply(self, operation: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        """Misbehave (the third time, for a crash) instead of applying."""
+        self.applied += 1
+        if self.fault == "hang":
+            time.sleep(3600)
+        if self.fault == "crash" and self.applied >= 3:
+            print("faulty adapter: simulated crash", file=sys.stderr, flush=True)
+            os._exit(3)
+        if self.fault == "garbage":
+            sys.stdout.write("this is not json\n")
+            sys.stdout.flush()
+        return super().apply(operation)
+
+
+def make_adapter(fault: str) -> Any:
+    """Return the adapter with ``fault`` installed."""
+    if fault == "wrong-priority":
+        install_wrong_priority()
+    if fault == "missing-signature-check":
+        install_missing_signature_check()
+    if fault == "lenient-decoding":
+        return LenientAdapter()
+    if fault in ("hang", "crash", "garbage"):
+        return MisbehavingAdapter(fault)
+    return ReferenceAdapter()
+
+
+def main() -> None:
+    """Serve the faulty reference over standard input and output."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fault", choices=FAULTS, required=True)
+    fault = parser.parse_args().fault
+    adapter = make_adapter(fault)
+    adapter.name = f"faulty reference ({fault})"
+    serve(adapter, sys.stdin, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

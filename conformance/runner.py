@@ -1,0 +1,130 @@
+"""Replaying vectors against an implementation and explaining any disagreement.
+
+:func:`run_vector` follows the algorithm of ``conformance/CONSUMING.md``
+through the adapter: reset to the initial state, then per step apply the
+operation and compare outcome, reason and digest with the vector. At the
+first disagreement it asks for the implementation's state and diffs it, field
+by field, against the post state the vector ships.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conformance.areas import AREAS
+from conformance.client import GARBAGE, Implementation, ImplementationFailure, require_field
+from conformance.diff import diff_views
+from conformance.readable import JsonValue, read_hex, to_view
+from spec.encoding import decode_as
+from spec.errors import Rejected
+
+PASSED = "passed"
+FAILED = "failed"
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class VectorResult:
+    """The verdict on one vector."""
+
+    path: str
+    """Where the vector is (or its name)."""
+    status: str
+    """``passed``, ``failed`` or ``skipped``."""
+    step: int | None = None
+    """Index of the first step that disagreed (None for the reset or no failure)."""
+    lines: tuple[str, ...] = field(default=())
+    """Why it failed or was skipped: the mismatch and the field-level diff."""
+
+
+def run_vector(
+    implementation: Implementation, capabilities: set[str], path: str, vector: dict[str, JsonValue]
+) -> VectorResult:
+    """Replay ``vector`` on ``implementation`` and compare every step with it.
+
+    Raises:
+        ImplementationFailure: when the implementation hangs, crashes or answers garbage.
+    """
+    missing = sorted(set(vector["capabilities"]) - capabilities)
+    if missing:
+        return VectorResult(path, SKIPPED, lines=(f"lacks capability {', '.join(missing)}",))
+    initial = vector["initial_state"]
+    answer = implementation.request(
+        {
+            "command": "reset",
+            "area": vector["area"],
+            "preset": vector["preset"],
+            "state": initial["encoding"],
+        }
+    )
+    digest = require_field(answer, "digest", str)
+    if digest != initial["digest"]:
+        lines = (f"reset: digest {digest}, spec {initial['digest']}",)
+        return VectorResult(
+            path, FAILED, None, lines + explain(implementation, vector, initial["view"])
+        )
+    for index, step in enumerate(vector["steps"]):
+        answer = implementation.request({"command": "apply", "operation": step["operation"]})
+        mismatch = compare_step(answer, step["expected"])
+        if mismatch:
+            header = f"step {index} ({step['operation']['name']}): " + "; ".join(mismatch)
+            diff = explain(implementation, vector, step["expected"]["post_state"])
+            return VectorResult(path, FAILED, index, (header, *diff))
+    return VectorResult(path, PASSED)
+
+
+def compare_step(answer: dict[str, JsonValue], expected: dict[str, JsonValue]) -> list[str]:
+    """Return how an apply answer differs from the step's expectation (empty when it agrees).
+
+    Raises:
+        ImplementationFailure: ``garbage`` when the answer lacks a field or has a bad outcome.
+    """
+    outcome = require_field(answer, "outcome", str)
+    if outcome not in ("accepted", "rejected"):
+        raise ImplementationFailure(GARBAGE, f"outcome {outcome!r}")
+    reason = answer.get("reason")
+    digest = require_field(answer, "digest", str)
+    mismatch = []
+    if outcome != expected["outcome"] or reason != expected["reason"]:
+        mine = outcome if reason is None else f"rejected with {reason}"
+        spec = (
+            expected["outcome"]
+            if expected["reason"] is None
+            else f"rejected with {expected['reason']}"
+        )
+        mismatch.append(f"implementation {mine}, spec {spec}")
+    if digest != expected["digest"]:
+        mismatch.append(f"digest {digest[:18]}..., spec {expected['digest'][:18]}...")
+    return mismatch
+
+
+def explain(
+    implementation: Implementation, vector: dict[str, JsonValue], spec_view: JsonValue
+) -> tuple[str, ...]:
+    """Return the field-level diff of the implementation's state against ``spec_view``.
+
+    Raises:
+        ImplementationFailure: when the implementation cannot dump its state.
+    """
+    area = AREAS[vector["area"]]
+    answer = implementation.request({"command": "dump"})
+    encoding = require_field(answer, "state", str)
+    try:
+        state = decode_as(area.state_type, read_hex(encoding))
+    except (Rejected, ValueError) as error:
+        return (f"  its state dump does not decode: {error}",)
+    lines = diff_views(to_view(state, area.state_type), spec_view)
+    if not lines:
+        return ("  state views agree (the digests differ: an encoding or digest bug)",)
+    return tuple(f"  {line}" for line in lines)
+
+
+def say_hello(implementation: Implementation) -> tuple[str, set[str]]:
+    """Greet the implementation; return its name and capabilities.
+
+    Raises:
+        ImplementationFailure: when it hangs, crashes or answers garbage.
+    """
+    answer = implementation.request({"command": "hello"})
+    capabilities = require_field(answer, "capabilities", list)
+    return str(answer.get("name", "unnamed")), {str(c) for c in capabilities}

@@ -1,0 +1,97 @@
+"""The conformance cases and vector suite: cases as tests, schema validity, coverage, provenance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conformance.cases import Case, list_cases
+from conformance.schema import validate_vector
+from conformance.suite import build_suite, load_vectors, write_suite
+from conformance.trace import compute_content_hash, make_vector
+from spec.errors import RejectionReason
+from spec.presets import FULL, PRESETS, TINY
+
+CASE_BY_NAME = {case.name: case for case in list_cases()}
+CASES = [(preset, case) for preset in PRESETS.values() for case in list_cases(preset)]
+
+
+@pytest.mark.parametrize(
+    ("preset_name", "case"),
+    [(preset.name, case) for preset, case in CASES],
+    ids=[f"{preset.name}-{case.name}" for preset, case in CASES],
+)
+def test_every_case_ends_with_its_expected_outcome(preset_name: str, case: Case) -> None:
+    """Given a registered case and a preset.
+
+    When its trace is run on the spec,
+    Then its last step is rejected with exactly the declared reason (or accepted when
+    none is declared), and its vector is valid against the schema.
+    """
+    vector = make_vector(case.build(PRESETS[preset_name]))
+    last = vector["steps"][-1]["expected"]
+    expected = None if case.expected_reason is None else case.expected_reason.value
+    assert last["reason"] == expected
+    assert last["outcome"] == ("accepted" if expected is None else "rejected")
+    validate_vector(vector)
+
+
+def test_tiny_suite_reaches_every_reason_and_is_written_valid(tmp_path: Path) -> None:
+    """Given the tiny suite.
+
+    When it is built and written,
+    Then its coverage misses no rejection reason, every written vector is schema-valid
+    with the content hash of its content, and the coverage report is written too.
+    """
+    suite = build_suite(TINY)
+    assert suite.coverage.missed_reasons() == []
+    assert set(suite.coverage.reasons) == {reason.value for reason in RejectionReason}
+    hit, total = suite.coverage.total_spec_lines()
+    assert hit > total // 2
+    write_suite(suite, tmp_path)
+    vectors = load_vectors(tmp_path)
+    assert len(vectors) == len(suite.vectors)
+    for _, vector in vectors:
+        validate_vector(vector)
+        assert vector["provenance"]["content_hash"] == compute_content_hash(vector)
+    assert "53 of 53 reached" in (tmp_path / "coverage.txt").read_text()
+    areas = {vector["area"] for _, vector in vectors}
+    assert areas == {"settlement", "payments-chain", "codec"}
+
+
+def test_full_suite_omits_only_the_oversized_block() -> None:
+    """Given the full preset.
+
+    When the cases are listed for it,
+    Then only the block of 65,537 transactions is left out.
+    """
+    omitted = {case.name for case in list_cases()} - {case.name for case in list_cases(FULL)}
+    assert omitted == {"block-with-one-transaction-too-many"}
+
+
+def test_an_edited_vector_no_longer_matches_its_content_hash() -> None:
+    """Given a vector.
+
+    When one expected reason is changed by hand,
+    Then its content hash no longer matches, while the schema still accepts it.
+    """
+    vector = make_vector(CASE_BY_NAME["deposit-to-unknown-environment"].build(TINY))
+    edited = json.loads(json.dumps(vector))
+    edited["steps"][-1]["expected"]["reason"] = "not_operator"
+    validate_vector(edited)
+    assert compute_content_hash(edited) != vector["provenance"]["content_hash"]
+
+
+def test_schema_rejects_an_accepted_step_with_a_reason() -> None:
+    """Given a vector whose accepted step names a reason.
+
+    When it is validated,
+    Then the schema refuses it.
+    """
+    vector = make_vector(CASE_BY_NAME["deposit-accepted"].build(TINY))
+    vector["steps"][-1]["expected"]["reason"] = "not_operator"
+    with pytest.raises(jsonschema.ValidationError):
+        validate_vector(vector)
