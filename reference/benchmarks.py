@@ -17,7 +17,7 @@ Every payment needs one public-key recovery, so one core's secp256k1 recovery
 rate (measured first) bounds what signature checking allows; block validation
 is reported against that bound per core used. A block holds at most
 ``2**16`` (= 65,536) transactions (positions store the transaction index as
-a ``Uint16``), so larger workloads are split into blocks of that size.
+a ``Uint16``); the workloads use blocks of :data:`BLOCK_TRANSACTIONS` (50,000).
 
 The spec copies its state at each step (it is written to be read, not to be
 fast), so its cost grows quadratically; a spec run is skipped when its time,

@@ -5,18 +5,18 @@ node in ``DIRECTORY`` and answers one JSON object per request line. Protocol
 values travel as the hex of their canonical encoding (``spec.encoding``), so
 any language that implements the encoding can drive the node.
 
-==========  ===========================================  =====================================
-command     other fields                                 answer
-==========  ===========================================  =====================================
-``init``    ``genesis``: a ``SettlementState``           ``{"ok": true}``
-``apply``   ``operation``: an ``Operation``              outcome
-``deposit`` ``environment``, ``number``,                 outcome
-            ``deposit``: a ``DepositTransaction``
-``block``   ``environment``, ``number``, ``block``       outcome
-``exit``    ``environment``, ``position``                outcome
-``status``  (none)                                       ``applied``, ``settlement_digest``,
-                                                         ``chains``: id → block number, digest
-==========  ===========================================  =====================================
+===========  ===========================================  =====================================
+command      other fields                                 answer
+===========  ===========================================  =====================================
+``init``     ``genesis``: a ``SettlementState``           ``{"ok": true}``
+``apply``    ``operation``: an ``Operation``              outcome
+``deposit``  ``environment``, ``number``,                 outcome
+             ``deposit``: a ``DepositTransaction``
+``block``    ``environment``, ``number``, ``block``       outcome
+``exit``     ``environment``, ``position``                outcome
+``status``   (none)                                       ``applied``, ``settlement_digest``,
+                                                          ``chains``: id → block number, digest
+===========  ===========================================  =====================================
 
 An outcome is ``{"accepted": true}`` or ``{"accepted": false, "reason": R}``
 with ``R`` a rejection reason's value. Bytes that do not decode are rejected

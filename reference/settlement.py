@@ -16,11 +16,12 @@ and durable rather than to be read as a specification:
 - every accepted operation is appended, canonically encoded, to the
   ``operation_log`` table: the node's journal.
 
-Atomicity: each operation runs in one :meth:`Store.transaction` (state
-changes and the journal entry together). A rejection or a crash leaves the
-database as it was. The simulator keeps nothing in memory but the preset,
-which never changes, so a simulator reopened from its file (:meth:`open`)
-is the same simulator.
+Atomicity: each operation runs in one
+:meth:`~reference.store.Store.transaction` (state changes and the journal
+entry together). A rejection or a crash leaves the database as it was. The
+simulator keeps nothing in memory but the preset, which never changes, so a
+simulator reopened from its file (:meth:`SettlementSimulator.open`) is the
+same simulator.
 
 Modules: the tables and their typed access in ``reference.settlement_tables``
 and ``reference.settlement_access``; registration, deposits, blocks and time in
@@ -28,10 +29,11 @@ and ``reference.settlement_access``; registration, deposits, blocks and time in
 loading and exporting whole states in ``reference.settlement_export``; the
 streamed state digest in ``reference.settlement_digest``.
 
-Loaded states: :meth:`create` takes any ``SettlementState``. Where a loaded
-state breaks the protocol's own bookkeeping (bonds held below an open exit's
-bond, withdrawn above deposited), the simulator raises what the spec's
-checked arithmetic raises there (``INTEGER_UNDERFLOW``), like the spec.
+Loaded states: :meth:`SettlementSimulator.create` takes any
+``SettlementState``. Where a loaded state breaks the protocol's own
+bookkeeping (bonds held below an open exit's bond, withdrawn above
+deposited), the simulator raises what the spec's checked arithmetic raises
+there (``INTEGER_UNDERFLOW``), like the spec.
 """
 
 from __future__ import annotations

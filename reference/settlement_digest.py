@@ -45,8 +45,11 @@ def encode_members(enumeration: type[Enum]) -> dict[str, bytes]:
 
 
 KIND_CODES = encode_members(EnvironmentKind)
+"""Encoding of each ``EnvironmentKind``, by the value stored in its column."""
 BLOCK_KIND_CODES = encode_members(BlockKind)
+"""Encoding of each ``BlockKind``, by the value stored in its column."""
 STATUS_CODES = encode_members(ExitStatus)
+"""Encoding of each ``ExitStatus``, by the value stored in its column."""
 
 
 def fetch_in_batches(cursor: sqlite3.Cursor) -> Iterator[Any]:

@@ -9,9 +9,10 @@ and downloads each block from the :class:`~reference.board.BlockBoard`:
   block is withheld or invalid, and the environment is compromised from it on;
 - every payment it downloads is kept by the inputs it spends: a signed spend
   is what a challenge shows;
-- every new exit, found incrementally by exit id (:class:`ExitFollower`), is
-  checked: an exit of an output the watcher saw spent is challenged at once
-  (before its exitable time), which wins the exit's bond.
+- every new exit, found incrementally by exit id
+  (:class:`~reference.board.ExitFollower`), is checked: an exit of an output
+  the watcher saw spent is challenged at once (before its exitable time),
+  which wins the exit's bond.
 
 It reports :class:`Alert` values. After the first invalid or withheld block,
 committed at time ``t``, every honest owner of an output created before that

@@ -4,13 +4,16 @@ The HTML build and the doctest build run once each, in a temporary
 directory, as the README's commands do (warnings are errors). The checks then
 read the built HTML: every module and public name of ``spec/`` (found here
 with :mod:`ast`, independently of the site's own extension) has an anchor in
-the reference, every rejection reason is in the reference and in the
-generated table, and every catalogued invariant has its section.
+the reference, and so does every public module of ``reference/`` (the
+reference node) with its public names; every rejection reason is in the
+reference and in the generated table, every catalogued invariant has its
+section, and the devnet page shows the demo's output, run at build time.
 """
 
 from __future__ import annotations
 
 import ast
+import html
 import json
 import os
 import re
@@ -26,6 +29,7 @@ from spec.invariants.catalog import CATALOG
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SPEC = ROOT / "spec"
+REFERENCE = ROOT / "reference"
 
 SAMPLE_REPORT = {
     "spec_version": "0.1.0",
@@ -85,14 +89,33 @@ def read_html(site: Path) -> str:
     return "\n".join(page.read_text(encoding="utf-8") for page in sorted(site.rglob("*.html")))
 
 
+def iter_package_modules(package: Path) -> list[tuple[str, Path]]:
+    """Return (dotted name, file) of every public module of a package (``__init__`` included)."""
+    modules = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        elif any(part.startswith("_") for part in parts):
+            continue
+        modules.append((".".join(parts), path))
+    return modules
+
+
 def iter_spec_modules() -> list[tuple[str, Path]]:
     """Return (dotted name, file) of every module of ``spec/``."""
-    modules = []
-    for path in sorted(SPEC.rglob("*.py")):
-        parts = path.relative_to(ROOT).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        modules.append((name, path))
-    return modules
+    return iter_package_modules(SPEC)
+
+
+def find_missing_anchors(pages: str, modules: list[tuple[str, Path]]) -> list[str]:
+    """Return the modules and public names of ``modules`` that have no anchor in ``pages``."""
+    expected = [name for name, _ in modules]
+    expected += [f"{module}.{name}" for module, path in modules for name in get_public_names(path)]
+    return [
+        name
+        for name in expected
+        if f'id="{name}"' not in pages and f'id="module-{name}"' not in pages
+    ]
 
 
 def get_public_names(path: Path) -> list[str]:
@@ -110,20 +133,35 @@ def get_public_names(path: Path) -> list[str]:
 
 def test_every_public_name_of_the_spec_is_in_the_reference(site: Path) -> None:
     """Given the site, When each spec module and public name is looked up, Then it has an anchor."""
-    html = read_html(site / "reference")
-    expected = [name for name, _ in iter_spec_modules()]
-    expected += [
-        f"{module}.{name}"
-        for module, path in iter_spec_modules()
-        for name in get_public_names(path)
-    ]
-    missing = [
-        name
-        for name in expected
-        if f'id="{name}"' not in html and f'id="module-{name}"' not in html
-    ]
-    assert len(expected) > 200
-    assert missing == []
+    modules = iter_spec_modules()
+    assert sum(1 + len(get_public_names(path)) for _, path in modules) > 200
+    assert find_missing_anchors(read_html(site / "reference"), modules) == []
+
+
+def test_every_module_of_the_reference_node_has_its_page(site: Path) -> None:
+    """Given the site, When each reference module and public name is looked up, Then it has one."""
+    modules = iter_package_modules(REFERENCE)
+    names = {name for name, _ in modules}
+    assert {"reference", "reference.settlement", "reference.chain", "reference.store"} <= names
+    assert find_missing_anchors(read_html(site / "node"), modules) == []
+
+
+def test_node_pages_are_in_the_table_of_contents(site: Path) -> None:
+    """Given the site, When the home page is read, Then it links the reference node's pages."""
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for page in ("architecture", "devnet", "benchmarks", "api/index"):
+        assert f'href="node/{page}.html"' in home, page
+
+
+def test_devnet_page_shows_a_passing_run_made_at_build_time(site: Path) -> None:
+    """Given the site, When the devnet page is read, Then it holds the demo's real output."""
+    page = (site / "node" / "devnet.html").read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert "plasma-spec devnet: data in" in text
+    assert re.search(r"^\[ ?(\d+)/\1\] t=\d+ ", text, re.MULTILINE), "the script's last step"
+    assert "Summary (token A" in text
+    assert "Result: the demo's expectations hold" in text
+    assert "FAILED" not in text
 
 
 def test_every_rejection_reason_is_documented_and_tabled(site: Path) -> None:

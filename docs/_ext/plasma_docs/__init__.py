@@ -9,13 +9,16 @@ Directives:
   (:mod:`plasma_docs.catalog`);
 - ``plasma-scenario-index`` and ``plasma-scenarios``: the scenario
   walkthroughs (:mod:`plasma_docs.scenarios`);
-- ``plasma-module``: a spec module's reference (``automodule``, plus every
-  public constant that has no docstring, which autodoc would leave out);
+- ``plasma-module``: a module's reference, of the spec or of the reference
+  node (``automodule``, plus every public constant that has no docstring,
+  which autodoc would leave out);
 - ``plasma-presets`` and ``plasma-docstring``: the preset table and a module
-  docstring placed in a guide (:mod:`plasma_docs.tables`).
+  docstring placed in a guide (:mod:`plasma_docs.tables`);
+- ``plasma-devnet``: the output of ``plasma-spec devnet``, run at build time
+  (:mod:`plasma_docs.devnet`).
 
 It also checks, once all pages are read, that every module and public name
-of ``spec/`` appears in the reference (:mod:`plasma_docs.coverage`).
+of ``spec/`` and ``reference/`` appears on the site (:mod:`plasma_docs.coverage`).
 
 Configuration: ``plasma_prove_results``, the path of a ``plasma-spec prove
 --json`` report to show on the catalog page (absent file: no results).
@@ -29,7 +32,8 @@ from sphinx.application import Sphinx
 
 from plasma_docs.catalog import InvariantCatalog, InvariantSummary
 from plasma_docs.coverage import check_reference_is_complete
-from plasma_docs.docstrings import apply_napoleon
+from plasma_docs.devnet import DevnetRun
+from plasma_docs.docstrings import apply_napoleon, drop_type_docstring
 from plasma_docs.rejections import RejectionTable
 from plasma_docs.scenarios import ScenarioIndex, ScenarioTheme
 from plasma_docs.tables import ModuleDocstring, PresetTable, SpecModuleDirective
@@ -47,6 +51,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("plasma-docstring", ModuleDocstring)
     app.setup_extension("sphinx.ext.autodoc")
     app.connect("autodoc-process-docstring", apply_napoleon)
+    app.connect("autodoc-process-docstring", drop_type_docstring)
     app.connect("env-check-consistency", check_reference_is_complete)
     app.add_directive("plasma-module", SpecModuleDirective)
+    app.add_directive("plasma-devnet", DevnetRun)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,10 +8,15 @@ napoleon would read the text before the colon as a type. So this
 module applies napoleon itself, on ``autodoc-process-docstring``, to modules,
 classes, functions and methods only, instead of loading
 ``sphinx.ext.napoleon`` (which would apply it to every docstring).
+
+A constant without a docstring of its own would show the docstring of its
+value's type (a ``dict`` constant, the text of ``dict``):
+:func:`drop_type_docstring` removes it.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, cast
 
 from sphinx.application import Sphinx
@@ -40,3 +45,14 @@ def apply_napoleon(  # noqa: PLR0917 - the signature of the autodoc event
         lines, cast(Any, NAPOLEON), app, cast(Any, what), name, obj, options
     )
     lines[:] = docstring.lines()
+
+
+def drop_type_docstring(  # noqa: PLR0917 - the signature of the autodoc event
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """Empty the docstring of a constant when it is only its value's type's docstring."""
+    if what not in PLAIN_KINDS or inspect.isclass(obj) or inspect.isroutine(obj):
+        return
+    type_doc = inspect.getdoc(type(obj))
+    if type_doc and " ".join("\n".join(lines).split()) == " ".join(type_doc.split()):
+        lines.clear()

@@ -1,8 +1,9 @@
-"""Facts read from the spec's source: its modules, their public names, where reasons are raised.
+"""Facts read from the source: spec and reference modules, their public names, raise sites.
 
-Everything here reads ``spec/`` with :mod:`ast`, without importing it, so that
-the site's completeness checks see what is written, not what an import
-happens to expose.
+Everything here reads ``spec/`` and ``reference/`` with :mod:`ast`, without
+importing them, so that the site's completeness checks see what is written,
+not what an import happens to expose. Where the spec raises each rejection
+reason is read from ``spec/`` only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pathlib import Path
 
 SPEC_ROOT = Path(__file__).resolve().parents[3] / "spec"
 """The ``spec`` package directory."""
+
+REFERENCE_ROOT = SPEC_ROOT.parent / "reference"
+"""The ``reference`` package directory: the reference node."""
 
 RAISING_CALLS = frozenset({"require", "reject"})
 """Functions of ``spec.errors`` through which every rejection is raised."""
@@ -56,13 +60,37 @@ class SpecFunction:
         return f":{kind}:`{self.qualname}() <{self.target}>`"
 
 
-def iter_spec_modules() -> Iterator[SpecModule]:
-    """Yield every module of ``spec/`` (packages as their ``__init__``), sorted by name."""
-    for path in sorted(SPEC_ROOT.rglob("*.py")):
-        parts = path.relative_to(SPEC_ROOT.parent).with_suffix("").parts
+def iter_package_modules(root: Path) -> Iterator[SpecModule]:
+    """Yield every public module of the package in ``root`` (packages as their ``__init__``).
+
+    Modules are sorted by name; a module whose name starts with an underscore
+    (other than ``__init__``) is private and left out.
+    """
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
+        elif any(part.startswith("_") for part in parts):
+            continue
         yield SpecModule(".".join(parts), path)
+
+
+def iter_spec_modules() -> Iterator[SpecModule]:
+    """Yield every module of ``spec/`` (packages as their ``__init__``), sorted by name."""
+    return iter_package_modules(SPEC_ROOT)
+
+
+def iter_reference_modules() -> Iterator[SpecModule]:
+    """Yield every public module of ``reference/``, the reference node, sorted by name."""
+    return iter_package_modules(REFERENCE_ROOT)
+
+
+def find_module(name: str) -> SpecModule:
+    """Return the module of ``spec/`` or ``reference/`` with the dotted ``name``."""
+    for module in (*iter_spec_modules(), *iter_reference_modules()):
+        if module.name == name:
+            return module
+    raise ValueError(f"{name} is not a module of spec/ or reference/")
 
 
 def parse(module: SpecModule) -> ast.Module:

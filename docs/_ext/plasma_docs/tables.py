@@ -1,6 +1,7 @@
 """Small generated pieces: a spec module's reference, the preset table, a module docstring.
 
-``plasma-module`` inserts the reference of one spec module. ``plasma-presets``
+``plasma-module`` inserts the reference of one module of the spec or of the
+reference node. ``plasma-presets``
 inserts one row per field of :class:`spec.presets.Preset` with its docstring
 and its value in every preset of :data:`spec.presets.PRESETS`.
 ``plasma-docstring`` inserts the docstring of a module (for example the
@@ -19,7 +20,7 @@ from sphinx.pycode import ModuleAnalyzer
 from sphinx.util.docutils import SphinxDirective
 
 from plasma_docs.rst import list_table
-from plasma_docs.source import get_assigned_names, iter_spec_modules
+from plasma_docs.source import find_module, get_assigned_names
 from spec.presets import PRESETS, Preset
 
 
@@ -63,10 +64,11 @@ class ModuleDocstring(SphinxDirective):
 
 
 class SpecModuleDirective(SphinxDirective):
-    """Insert the reference of one spec module: ``automodule`` and its undocumented constants.
+    """Insert the reference of one module: ``automodule`` and its undocumented constants.
 
+    The module is one of ``spec/`` or of ``reference/`` (the reference node).
     ``automodule`` documents module-level constants only when they have a
-    docstring. Every public name of the spec must be in the reference, so
+    docstring. Every public name must be in the reference, so
     each public constant without one is added with ``autodata`` after the
     module's members; once the spec gives it a docstring, ``automodule``
     documents it and it is no longer added here.
@@ -78,7 +80,7 @@ class SpecModuleDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         """Build the module's reference."""
         name = self.arguments[0]
-        module = next(m for m in iter_spec_modules() if m.name == name)
+        module = find_module(name)
         attribute_docs = ModuleAnalyzer.for_module(name).find_attr_docs()
         documented = {attribute for (owner, attribute) in attribute_docs if owner == ""}
         assigned = get_assigned_names(module)
