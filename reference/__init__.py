@@ -21,7 +21,8 @@ The settlement layer (root contract) simulator:
 A payments child chain:
 
 - :mod:`reference.chain`: :class:`~reference.chain.ChildChainLedger` (UTXO index,
-  block validation); ``chain_tables``, ``chain_walk``, ``chain_export``;
+  block validation); ``chain_tables``, ``chain_prepare`` (per-transaction work on
+  threads), ``chain_walk`` (the in-order walk), ``chain_export``;
 - :mod:`reference.transactions`: fast canonical encoders, signing hashes, leaves;
 - :mod:`reference.signatures`: signer recovery on a thread pool;
 - :mod:`reference.merkle`: incremental Merkle roots and proofs.

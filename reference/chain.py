@@ -9,9 +9,11 @@ equal digests show. It computes them differently, to be fast and durable:
   position, an index by owner, the spent set, totals, and every applied
   block with its root and encoding, so that wallets and watchers can fetch
   blocks and build inclusion proofs;
-- the unspent outputs are also held in memory, loaded at open, so a block is
-  validated without reading the database;
-- a block's signatures are all recovered first, in parallel, then its
+- the unspent outputs are also held in memory, keyed by stored position
+  (``reference.columns``), loaded at open, so a block is validated without
+  reading the database;
+- a block is prepared in chunks on a thread pool (encodings, Merkle subtree
+  roots, recovered signers: ``reference.chain_prepare``) while its
   transactions are walked in order over an overlay of the cache
   (``reference.chain_walk``); nothing is written until the whole block
   passes, and then everything is written in one store transaction.
@@ -27,9 +29,10 @@ from dataclasses import replace
 
 from reference import chain_tables as tables
 from reference.chain_export import compute_ledger_digest, export_state
-from reference.chain_walk import BlockWalk, add_to_total, prepare_block
+from reference.chain_prepare import BlockPreparation, check_counts
+from reference.chain_walk import BlockWalk, add_to_total
 from reference.columns import store_position
-from reference.merkle import compute_levels, compute_proof, compute_root
+from reference.merkle import compute_levels, compute_proof, compute_root, compute_root_from_height
 from reference.store import Store, failpoint
 from reference.transactions import (
     DEPOSIT_TAG,
@@ -39,7 +42,7 @@ from reference.transactions import (
     encode_output,
 )
 from spec.encoding import decode
-from spec.errors import RejectionReason, require
+from spec.errors import Rejected, RejectionReason, require
 from spec.payments.chain import ChildChainState
 from spec.payments.transactions import (
     Block,
@@ -67,7 +70,7 @@ class ChildChainLedger:
         self,
         store: Store,
         header: tables.ChainHeader,
-        utxos: dict[OutputPosition, Output],
+        utxos: dict[bytes, Output],
         totals: Totals,
         workers: int | None,
     ) -> None:
@@ -77,7 +80,7 @@ class ChildChainLedger:
         self.header = header
         """Environment id, operator, tree depth and last block number, as committed."""
         self.utxos = utxos
-        """Every unspent output, by position, as committed (the cache)."""
+        """Every unspent output, by stored position, as committed (the cache)."""
         self.totals = totals
         """The four per-token totals, as committed."""
         self.workers = workers
@@ -117,14 +120,15 @@ class ChildChainLedger:
             failpoint()
             for ledger, entries in totals.items():
                 tables.write_totals(connection, ledger, entries.items())
-        return cls(store, header, dict(genesis.utxos), totals, workers)
+        utxos = {store_position(position): o for position, o in genesis.utxos.items()}
+        return cls(store, header, utxos, totals, workers)
 
     @classmethod
     def open(cls, store: Store, workers: int | None = None) -> ChildChainLedger:
         """Open the ledger kept in ``store``, loading its unspent outputs into memory."""
         connection = store.connection
         header = tables.read_header(connection)
-        utxos = dict(tables.read_utxos(connection))
+        utxos = tables.read_utxo_cache(connection)
         return cls(store, header, utxos, tables.read_totals(connection), workers)
 
     def close(self) -> None:
@@ -159,7 +163,7 @@ class ChildChainLedger:
 
     def get_output(self, position: OutputPosition) -> Output | None:
         """Return the unspent output at ``position``, or None."""
-        return self.utxos.get(position)
+        return self.utxos.get(store_position(position))
 
     def get_outputs_of(self, owner: Address) -> list[tuple[OutputPosition, Output]]:
         """Return the unspent outputs of ``owner`` in position order (through an index)."""
@@ -195,7 +199,9 @@ class ChildChainLedger:
 
     def get_state(self) -> ChildChainState:
         """Return the whole state as the spec's ``ChildChainState`` (reads every output)."""
-        return export_state(self.store.connection, self.header, self.utxos, self.totals)
+        loader = tables.OutputLoader()
+        utxos = {loader.get_position(key): output for key, output in self.utxos.items()}
+        return export_state(self.store.connection, self.header, utxos, self.totals)
 
     def compute_digest(self) -> Hash32:
         """Return the state digest, equal to ``spec.digest.compute_child_chain_digest``."""
@@ -239,7 +245,7 @@ class ChildChainLedger:
             tables.write_block_number(connection, number)
             failpoint()
             tables.write_block(connection, number, root, encode_block_from_parts([encoded]))
-        self.utxos[position] = output
+        self.utxos[store_position(position)] = output
         self.totals["deposited"] = deposited
         self.header = replace(self.header, block_number=number)
 
@@ -263,34 +269,47 @@ class ChildChainLedger:
         # Verify the block has no more transactions than its Merkle tree has leaves
         require(len(transactions) <= self.get_block_size_limit(), RejectionReason.BLOCK_TOO_LARGE)
         number = Uint64(block_number)
-        prepared = prepare_block(self.environment_id, transactions, self.workers)
-        with prepared.recovery:
-            # The root needs no signer: compute it while the threads recover them
-            leaves = [compute_leaf_of_encoding(encoded) for encoded in prepared.encodings]
-            root = compute_root(leaves, int(self.transaction_tree_depth))
-            walk = BlockWalk(
-                self.utxos,
-                self.operator,
-                number,
-                fees_paid=self.totals["fees_paid"],
-                fees_claimed=self.totals["fees_claimed"],
-                prepared=prepared,
-            )
-            for index, transaction in enumerate(transactions):
-                walk.apply(index, transaction)
-        self.write_block(walk, root, encode_block_from_parts(prepared.encodings))
+        depth = int(self.transaction_tree_depth)
+        walk = BlockWalk(
+            self.utxos,
+            self.operator,
+            number,
+            fees_paid=self.totals["fees_paid"],
+            fees_claimed=self.totals["fees_claimed"],
+        )
+        encodings: list[bytes] = []
+        roots: list[bytes] = []
+        with BlockPreparation(self.environment_id, transactions, depth, self.workers) as chunks:
+            index = 0
+            try:
+                for number_of_chunk in range(chunks.chunk_count):
+                    chunk = chunks.get(number_of_chunk)
+                    for keys, signers in zip(chunk.input_keys, chunk.signers, strict=True):
+                        walk.apply(index, transactions[index], keys, signers)
+                        index += 1
+                    encodings.extend(chunk.encodings)
+                    roots.append(chunk.root)
+            except Rejected:
+                # Every transaction is encoded before any is walked, in the spec: a count
+                # overflow anywhere outranks the first invalid transaction
+                check_counts(transactions[index:])
+                raise
+        root = compute_root_from_height(roots, chunks.height, depth)
+        # Written only now, not chunk by chunk during the walk: SQLite's many short
+        # GIL-free calls would fight the recovery threads for the GIL, costing more CPU
+        self.write_block(walk, root, encode_block_from_parts(encodings))
         self.commit_block_to_memory(walk)
 
     def write_block(self, walk: BlockWalk, root: bytes, encoding: bytes) -> None:
         """Write a validated block's changes, totals, number and record in one transaction."""
-        created = [(p, o) for p, o in walk.changes.items() if o is not None]
-        consumed = [p for p, o in walk.changes.items() if o is None]
+        created = [(key, o) for key, o in walk.changes.items() if o is not None]
+        consumed = [key for key, o in walk.changes.items() if o is None]
         with self.store.transaction() as connection:
-            tables.delete_utxos(connection, (store_position(p) for p in consumed))
+            tables.delete_utxos(connection, consumed)
             failpoint()
-            tables.write_utxos(connection, (tables.make_utxo_row(p, o) for p, o in created))
+            tables.write_utxos(connection, (tables.make_keyed_utxo_row(k, o) for k, o in created))
             failpoint()
-            tables.write_spent(connection, (store_position(p) for p in walk.spent))
+            tables.write_spent(connection, walk.spent)
             failpoint()
             for ledger, after in (
                 ("fees_paid", walk.fees_paid),
@@ -306,11 +325,11 @@ class ChildChainLedger:
 
     def commit_block_to_memory(self, walk: BlockWalk) -> None:
         """Bring the in-memory state up to a block just committed."""
-        for position, output in walk.changes.items():
+        for key, output in walk.changes.items():
             if output is None:
-                self.utxos.pop(position, None)
+                self.utxos.pop(key, None)
             else:
-                self.utxos[position] = output
+                self.utxos[key] = output
         self.totals["fees_paid"] = walk.fees_paid
         self.totals["fees_claimed"] = walk.fees_claimed
         self.header = replace(self.header, block_number=walk.block_number)
@@ -327,17 +346,18 @@ class ChildChainLedger:
                 token's exited total.
         """
         self.check_not_nested()
-        output = self.utxos.get(position)
+        key = store_position(position)
+        output = self.utxos.get(key)
         # Verify the exited output is unspent on the child chain
         require(output is not None, RejectionReason.EXITED_OUTPUT_NOT_UNSPENT)
         assert output is not None
         exited = dict(self.totals["exited"])
         add_to_total(exited, output.token, int(output.amount))
         with self.store.transaction() as connection:
-            tables.delete_utxos(connection, [store_position(position)])
+            tables.delete_utxos(connection, [key])
             failpoint()
             tables.write_totals(
                 connection, "exited", find_changed_entries(self.totals["exited"], exited)
             )
-        del self.utxos[position]
+        del self.utxos[key]
         self.totals["exited"] = exited

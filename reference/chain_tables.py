@@ -122,12 +122,12 @@ def read_header(connection: sqlite3.Connection) -> ChainHeader:
 
 def make_utxo_row(position: OutputPosition, output: Output) -> UtxoRow:
     """Return the stored row of an unspent output."""
-    return (
-        store_position(position),
-        bytes(output.owner),
-        bytes(output.token),
-        store_u256(output.amount),
-    )
+    return make_keyed_utxo_row(store_position(position), output)
+
+
+def make_keyed_utxo_row(key: bytes, output: Output) -> UtxoRow:
+    """Return the stored row of an unspent output at the stored position ``key``."""
+    return (key, bytes(output.owner), bytes(output.token), output.amount.to_bytes(32, "big"))
 
 
 def write_utxos(connection: sqlite3.Connection, utxos: Iterable[UtxoRow]) -> None:
@@ -228,14 +228,16 @@ class OutputLoader:
         return self.get_position(position), output
 
 
-def read_utxos(connection: sqlite3.Connection) -> Iterator[tuple[OutputPosition, Output]]:
-    """Yield every unspent output, in position order."""
+def read_utxo_cache(connection: sqlite3.Connection) -> dict[bytes, Output]:
+    """Return every unspent output by its stored position (the ledger's in-memory cache)."""
     loader = OutputLoader()
-    rows = connection.execute(
-        "SELECT position, owner, token, amount FROM chain_utxos ORDER BY position"
-    )
-    for row in rows:
-        yield loader.load(row)
+    rows = connection.execute("SELECT position, owner, token, amount FROM chain_utxos")
+    return {
+        position: Output(
+            loader.get_address(owner), loader.get_address(token), loader.get_amount(amount)
+        )
+        for position, owner, token, amount in rows
+    }
 
 
 def read_utxos_of(

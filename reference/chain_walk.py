@@ -1,20 +1,23 @@
-"""Validating a child block in memory, its signatures recovered ahead of the walk, in parallel.
+"""Validating a child block in memory, in order, over an overlay of the ledger's outputs.
 
-A block is applied in two passes:
+A block is applied in two passes that overlap:
 
-1. :func:`prepare_block` encodes every transaction once (for its Merkle leaf
-   and its signing hash) and starts recovering every signature of every
-   payment on a thread pool (``reference.signatures``). Recovery depends only on the
-   environment id, the payment and the signature, never on the state, so it
-   can run before and apart from the ordered walk.
-2. :class:`BlockWalk` then walks the transactions in order, as the spec
-   does, while the threads still recover the later signatures. It walks
-   against an overlay: the outputs this block created or consumed so far,
-   over the ledger's UTXO cache, which it never modifies. Each payment
-   is checked in the spec's four stages (shape, unspent inputs, value,
-   signatures), using the recovered signers when it reaches stage four, so
-   that a block breaking several rules is rejected with the same reason as
-   by the spec.
+1. ``reference.chain_prepare`` encodes every transaction, hashes the leaves
+   and the tree, and recovers every signer, in chunks on a thread pool. None
+   of it depends on the ledger's state.
+2. :class:`BlockWalk` walks the transactions in order, as the spec does,
+   each chunk as soon as it is prepared, while the threads prepare the later
+   ones. It walks against an overlay: the outputs this block created or
+   consumed so far, over the ledger's UTXO cache, which it never modifies.
+   Each payment is checked in the spec's four stages (shape, unspent inputs,
+   value, signatures), using the recovered signers when it reaches stage
+   four, so that a block breaking several rules is rejected with the same
+   reason as by the spec.
+
+Outputs are keyed by their stored positions (``reference.columns``): 11-byte
+strings hash and compare far faster than position dataclasses, and they are
+the columns the ledger writes. Amounts are summed as plain ints, and checked
+against the largest ``Uint256`` once per sum.
 
 The walk's result (changed outputs, spent positions, totals) is what the
 ledger writes, in one store transaction, when the whole block is valid.
@@ -23,17 +26,8 @@ ledger writes, in one store transaction, when the whole block is valid.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from reference.signatures import RecoveryResult, SignerRecovery
-from reference.transactions import (
-    SIGNED_TRANSACTION_TAG,
-    compute_signing_hash_of_encoding,
-    encode_block_transaction,
-    encode_signatures,
-    encode_transaction,
-    make_signing_prefix,
-)
+from reference.signatures import RecoveryResult
 from spec.errors import RejectionReason, reject, require
 from spec.payments.transactions import (
     MAX_INPUTS,
@@ -42,13 +36,18 @@ from spec.payments.transactions import (
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
 )
-from spec.primitives import Address, Uint8, Uint16, Uint64, Uint256
+from spec.primitives import Address, Uint16, Uint64, Uint256
 
 LARGEST_AMOUNT = Uint256.max_value()
 """The largest amount a ``Uint256`` holds; sums past it are rejected."""
+
+LARGEST_TRANSACTION_INDEX = Uint16.max_value()
+"""The largest transaction index a position holds."""
+
+OUTPUT_INDEX_BYTES = tuple(bytes((index,)) for index in range(MAX_OUTPUTS))
+"""The stored output index of each output of a transaction: the last byte of its position."""
 
 
 def add_to_total(totals: dict[Address, int], token: Address, amount: int) -> None:
@@ -74,107 +73,38 @@ def sum_per_token(outputs: Sequence[Output]) -> dict[Address, int]:
     for output in outputs:
         sums[output.token] = sums.get(output.token, 0) + int(output.amount)
     # Amounts are never negative, so a sum is past the limit exactly when some partial sum was
-    require(
-        all(total <= LARGEST_AMOUNT for total in sums.values()),
-        RejectionReason.INTEGER_OVERFLOW,
-        "sum of amounts",
-    )
+    for total in sums.values():
+        require(total <= LARGEST_AMOUNT, RejectionReason.INTEGER_OVERFLOW, "sum of amounts")
     return sums
 
 
-def may_reach_signatures(payment: SignedTransaction) -> bool:
-    """Return whether a payment's counts let it reach the signature stage (worth recovering)."""
-    inputs = len(payment.transaction.inputs)
-    outputs = len(payment.transaction.outputs)
-    return (
-        1 <= inputs <= MAX_INPUTS
-        and 1 <= outputs <= MAX_OUTPUTS
-        and len(payment.signatures) == inputs
-    )
-
-
-@dataclass(frozen=True)
-class PreparedBlock:
-    """A block's transactions encoded, and its payments' signers being recovered."""
-
-    encodings: list[bytes]
-    """Encoding of each transaction as a ``BlockTransaction`` (its Merkle leaf's preimage)."""
-    recovery: SignerRecovery
-    """Recovers every signature of the block's payments, in block order, on a thread pool."""
-    signature_starts: list[int | None]
-    """Per transaction, the index of its first signature in ``recovery``; None if not recovered."""
-
-    def get_signers(self, index: int, count: int) -> list[RecoveryResult]:
-        """Return the recovered signers of the ``count`` signatures of transaction ``index``."""
-        start = self.signature_starts[index]
-        assert start is not None, "only payments that may reach their signatures are recovered"
-        return [self.recovery.get(item) for item in range(start, start + count)]
-
-
-def prepare_block(
-    environment_id: int, transactions: Sequence[BlockTransaction], workers: int | None
-) -> PreparedBlock:
-    """Encode every transaction once and start recovering every payment's signers in parallel.
-
-    The caller must close ``recovery`` (it is a context manager) when done with the block.
-
-    Raises:
-        Rejected: ``INTEGER_OVERFLOW`` only for a count beyond a ``Uint32``.
-    """
-    recovery = SignerRecovery(workers)
-    try:
-        encodings, starts = encode_and_recover(environment_id, transactions, recovery)
-    except BaseException:
-        recovery.close()
-        raise
-    recovery.finish()
-    return PreparedBlock(encodings, recovery, starts)
-
-
-def encode_and_recover(
-    environment_id: int, transactions: Sequence[BlockTransaction], recovery: SignerRecovery
-) -> tuple[list[bytes], list[int | None]]:
-    """Return each transaction's encoding and first signature's index; add signatures to recover.
-
-    Raises:
-        Rejected: ``INTEGER_OVERFLOW`` only for a count beyond a ``Uint32``.
-    """
-    prefix = make_signing_prefix(environment_id)
-    encodings: list[bytes] = []
-    starts: list[int | None] = []
-    for transaction in transactions:
-        if not isinstance(transaction, SignedTransaction):
-            encodings.append(encode_block_transaction(transaction))
-            starts.append(None)
-            continue
-        body = encode_transaction(transaction.transaction)
-        encodings.append(SIGNED_TRANSACTION_TAG + body + encode_signatures(transaction))
-        if not may_reach_signatures(transaction):
-            starts.append(None)
-            continue
-        message = compute_signing_hash_of_encoding(prefix, body)
-        starts.append(len(recovery))
-        for signature in transaction.signatures:
-            recovery.add(message, signature)
-    return encodings, starts
-
-
-def check_payment_shape(payment: SignedTransaction) -> None:
+def check_payment_shape(payment: SignedTransaction, input_keys: Sequence[bytes]) -> None:
     """Check what a payment must satisfy on its own (stage 1 of the spec's order).
+
+    ``input_keys`` are its inputs' stored positions: distinct exactly when the inputs are.
 
     Raises:
         Rejected: ``TX_NO_INPUTS``, ``TX_TOO_MANY_INPUTS``, ``TX_NO_OUTPUTS``,
             ``TX_TOO_MANY_OUTPUTS``, ``TX_SIGNATURE_COUNT_MISMATCH``,
             ``TX_DUPLICATE_INPUT``, ``OUTPUT_AMOUNT_ZERO``, in that order.
     """
-    inputs, outputs = payment.transaction.inputs, payment.transaction.outputs
-    require(len(inputs) >= 1, RejectionReason.TX_NO_INPUTS)
-    require(len(inputs) <= MAX_INPUTS, RejectionReason.TX_TOO_MANY_INPUTS)
-    require(len(outputs) >= 1, RejectionReason.TX_NO_OUTPUTS)
-    require(len(outputs) <= MAX_OUTPUTS, RejectionReason.TX_TOO_MANY_OUTPUTS)
-    require(len(payment.signatures) == len(inputs), RejectionReason.TX_SIGNATURE_COUNT_MISMATCH)
-    require(len(set(inputs)) == len(inputs), RejectionReason.TX_DUPLICATE_INPUT)
-    require(all(output.amount > 0 for output in outputs), RejectionReason.OUTPUT_AMOUNT_ZERO)
+    inputs, outputs = len(input_keys), len(payment.transaction.outputs)
+    # One test for the usual case, then each rule in order to name the one broken
+    if not (
+        1 <= inputs <= MAX_INPUTS
+        and 1 <= outputs <= MAX_OUTPUTS
+        and len(payment.signatures) == inputs
+        and (inputs == 1 or len(set(input_keys)) == inputs)
+    ):
+        require(inputs >= 1, RejectionReason.TX_NO_INPUTS)
+        require(inputs <= MAX_INPUTS, RejectionReason.TX_TOO_MANY_INPUTS)
+        require(outputs >= 1, RejectionReason.TX_NO_OUTPUTS)
+        require(outputs <= MAX_OUTPUTS, RejectionReason.TX_TOO_MANY_OUTPUTS)
+        require(len(payment.signatures) == inputs, RejectionReason.TX_SIGNATURE_COUNT_MISMATCH)
+        reject(RejectionReason.TX_DUPLICATE_INPUT)
+    for output in payment.transaction.outputs:
+        if not output.amount > 0:
+            reject(RejectionReason.OUTPUT_AMOUNT_ZERO)
 
 
 def compute_fees(spent: Sequence[Output], created: Sequence[Output]) -> dict[Address, int]:
@@ -184,14 +114,36 @@ def compute_fees(spent: Sequence[Output], created: Sequence[Output]) -> dict[Add
         Rejected: ``INTEGER_OVERFLOW`` (inputs summed first, then outputs),
             ``TX_OUTPUTS_EXCEED_INPUTS``.
     """
+    if len(spent) == 1:
+        fees = compute_single_input_fee(spent[0], created)
+        if fees is not None:
+            return fees
     inputs = sum_per_token(spent)
     outputs = sum_per_token(created)
-    require(
-        all(amount <= inputs.get(token, 0) for token, amount in outputs.items()),
-        RejectionReason.TX_OUTPUTS_EXCEED_INPUTS,
-    )
+    for token, amount in outputs.items():
+        require(amount <= inputs.get(token, 0), RejectionReason.TX_OUTPUTS_EXCEED_INPUTS)
     fees = {token: amount - outputs.get(token, 0) for token, amount in inputs.items()}
     return {token: fee for token, fee in fees.items() if fee > 0}
+
+
+def compute_single_input_fee(spent: Output, created: Sequence[Output]) -> dict[Address, int] | None:
+    """Return :func:`compute_fees` of one input whose token every output has; None otherwise.
+
+    The usual payment, checked without building per-token sums.
+
+    Raises:
+        Rejected: ``INTEGER_OVERFLOW`` (outputs' sum), ``TX_OUTPUTS_EXCEED_INPUTS``.
+    """
+    token, outputs = spent.token, 0
+    for output in created:
+        if output.token != token:
+            return None
+        outputs += int(output.amount)
+    # One input is a Uint256: its sum cannot overflow
+    require(outputs <= LARGEST_AMOUNT, RejectionReason.INTEGER_OVERFLOW, "sum of amounts")
+    fee = int(spent.amount) - outputs
+    require(fee >= 0, RejectionReason.TX_OUTPUTS_EXCEED_INPUTS)
+    return {token: fee} if fee else {}
 
 
 def check_signers(spent: Sequence[Output], signers: Sequence[RecoveryResult]) -> None:
@@ -212,27 +164,26 @@ class BlockWalk:
 
     def __init__(
         self,
-        utxos: Mapping[OutputPosition, Output],
+        utxos: Mapping[bytes, Output],
         operator: Address,
         block_number: Uint64,
         *,
         fees_paid: Mapping[Address, int],
         fees_claimed: Mapping[Address, int],
-        prepared: PreparedBlock,
     ) -> None:
         """Start walking a block numbered ``block_number`` over the unspent outputs ``utxos``."""
-        self.prepared = prepared
-        """The block's encodings and recovered signers."""
         self.utxos = utxos
-        """The ledger's unspent outputs before the block; read, never written."""
+        """The ledger's unspent outputs before the block, by stored position; never written."""
         self.operator = operator
         """The only owner a fee claim may pay."""
         self.block_number = block_number
         """Number of the block; its outputs are created at positions in it."""
-        self.changes: dict[OutputPosition, Output | None] = {}
-        """Outputs this block created (an output) or consumed (None) so far."""
-        self.spent: list[OutputPosition] = []
-        """Positions this block's payments spent so far."""
+        self.block_prefix = block_number.to_bytes(8, "big")
+        """The first 8 bytes of every stored position this block creates."""
+        self.changes: dict[bytes, Output | None] = {}
+        """Outputs this block created (an output) or consumed (None) so far, by stored position."""
+        self.spent: list[bytes] = []
+        """Stored positions this block's payments spent so far."""
         self.fees_paid = dict(fees_paid)
         """The chain's fees paid, with this block's payments so far."""
         self.fees_claimed = dict(fees_claimed)
@@ -240,32 +191,48 @@ class BlockWalk:
         self.unclaimed: dict[Address, int] = {}
         """Fees this block's payments paid that its claims have not taken yet."""
 
-    def find_unspent(self, position: OutputPosition) -> Output | None:
-        """Return the unspent output at ``position`` as the block left it so far."""
-        if position in self.changes:
-            return self.changes[position]
-        return self.utxos.get(position)
+    def find_unspent(self, key: bytes) -> Output | None:
+        """Return the unspent output at stored position ``key`` as the block left it so far."""
+        if key in self.changes:
+            return self.changes[key]
+        return self.utxos.get(key)
 
-    def apply(self, index: int, transaction: BlockTransaction) -> None:
-        """Apply the block's transaction number ``index``.
+    def apply(
+        self,
+        index: int,
+        transaction: BlockTransaction,
+        input_keys: Sequence[bytes] | None,
+        signers: Sequence[RecoveryResult] | None,
+    ) -> None:
+        """Apply the block's transaction number ``index``, prepared by ``reference.chain_prepare``.
+
+        ``input_keys`` are a payment's inputs as stored positions, and
+        ``signers`` its recovered signers when its counts let it reach them.
 
         Raises:
             Rejected: ``INTEGER_OVERFLOW`` for an index past a ``Uint16``,
                 ``DEPOSIT_IN_CHILD_BLOCK``, or any reason of a payment or fee claim.
         """
         # The spec names the index as a Uint16 before looking at the transaction
-        transaction_index = Uint16(index)
+        require(index <= LARGEST_TRANSACTION_INDEX, RejectionReason.INTEGER_OVERFLOW, "Uint16")
         require(
             not isinstance(transaction, DepositTransaction),
             RejectionReason.DEPOSIT_IN_CHILD_BLOCK,
         )
         if isinstance(transaction, SignedTransaction):
-            self.apply_payment(transaction_index, transaction)
+            assert input_keys is not None, "every payment's inputs are prepared"
+            self.apply_payment(index, transaction, input_keys, signers)
         else:
             assert isinstance(transaction, FeeClaim), "deposits were rejected above"
-            self.apply_fee_claim(transaction_index, transaction)
+            self.apply_fee_claim(index, transaction)
 
-    def apply_payment(self, transaction_index: Uint16, payment: SignedTransaction) -> None:
+    def apply_payment(
+        self,
+        index: int,
+        payment: SignedTransaction,
+        input_keys: Sequence[bytes],
+        signers: Sequence[RecoveryResult] | None,
+    ) -> None:
         """Check a payment in the spec's four stages, then spend its inputs and create outputs.
 
         Raises:
@@ -273,24 +240,29 @@ class BlockWalk:
                 the reasons of :func:`compute_fees` and :func:`check_signers`, then
                 ``INTEGER_OVERFLOW`` of the chain's fees paid.
         """
-        check_payment_shape(payment)
-        inputs, outputs = payment.transaction.inputs, payment.transaction.outputs
-        found = [self.find_unspent(position) for position in inputs]
-        spent = [output for output in found if output is not None]
-        require(len(spent) == len(inputs), RejectionReason.TX_INPUT_NOT_UNSPENT)
+        check_payment_shape(payment, input_keys)
+        changes, utxos = self.changes, self.utxos
+        spent: list[Output] = []
+        for key in input_keys:
+            output = changes[key] if key in changes else utxos.get(key)
+            require(output is not None, RejectionReason.TX_INPUT_NOT_UNSPENT)
+            assert output is not None
+            spent.append(output)
+        outputs = payment.transaction.outputs
         fees = compute_fees(spent, outputs)
-        check_signers(spent, self.prepared.get_signers(transaction_index, len(inputs)))
+        assert signers is not None, "a payment of valid shape had its signers recovered"
+        check_signers(spent, signers)
         for token, fee in fees.items():
             add_to_total(self.fees_paid, token, fee)
             add_to_total(self.unclaimed, token, fee)
-        for position in inputs:
-            self.changes[position] = None
-        self.spent.extend(inputs)
+        for key in input_keys:
+            changes[key] = None
+        self.spent.extend(input_keys)
+        prefix = self.block_prefix + index.to_bytes(2, "big")
         for output_index, output in enumerate(outputs):
-            position = OutputPosition(self.block_number, transaction_index, Uint8(output_index))
-            self.changes[position] = output
+            changes[prefix + OUTPUT_INDEX_BYTES[output_index]] = output
 
-    def apply_fee_claim(self, transaction_index: Uint16, claim: FeeClaim) -> None:
+    def apply_fee_claim(self, index: int, claim: FeeClaim) -> None:
         """Check a fee claim against the operator and this block's unclaimed fees; create it.
 
         Raises:
@@ -307,5 +279,4 @@ class BlockWalk:
             self.unclaimed[output.token] = unclaimed - int(output.amount)
         else:
             del self.unclaimed[output.token]
-        position = OutputPosition(self.block_number, transaction_index, Uint8(0))
-        self.changes[position] = output
+        self.changes[self.block_prefix + index.to_bytes(2, "big") + OUTPUT_INDEX_BYTES[0]] = output

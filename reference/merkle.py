@@ -14,7 +14,8 @@ Two ways to build a tree:
   whatever the number of leaves.
 - :func:`compute_levels` builds every level of a finished block in ``O(n)``
   hashes; :func:`compute_proof` then reads any leaf's inclusion proof from
-  the levels without hashing.
+  the levels without hashing. :func:`compute_root_from_height` finds only the
+  root, from the roots of equal subtrees (which threads may compute apart).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from reference.transactions import hash_bytes
+from reference.transactions import Hasher, get_hasher, hash_bytes
 from spec.merkle import EMPTY_LEAF, NODE_PREFIX
 from spec.primitives import Hash32
 
@@ -85,6 +86,16 @@ class IncrementalMerkleTree:
         return Hash32(node)
 
 
+def hash_level(below: Sequence[bytes], height: int, hasher: Hasher) -> list[bytes]:
+    """Return the nodes at ``height + 1`` over the used nodes ``below`` at ``height``.
+
+    A node past the end of ``below`` is the empty subtree root of ``height``.
+    """
+    if len(below) % 2:
+        below = [*below, get_empty_subtree_roots(height)[height]]
+    return [hasher(NODE_PREFIX + below[i] + below[i + 1]) for i in range(0, len(below), 2)]
+
+
 def compute_levels(leaves: Sequence[bytes], depth: int) -> list[list[bytes]]:
     """Return every level of the tree, leaves first, root last, in ``O(n)`` hashes.
 
@@ -93,14 +104,28 @@ def compute_levels(leaves: Sequence[bytes], depth: int) -> list[list[bytes]]:
     root of its height.
     """
     assert len(leaves) <= 1 << depth, "more leaves than the tree holds"
-    empty = get_empty_subtree_roots(depth)
+    hasher = get_hasher()
     levels = [[bytes(leaf) for leaf in leaves]]
     for height in range(depth):
-        below = levels[-1]
-        if len(below) % 2:
-            below = [*below, empty[height]]
-        levels.append([hash_node(below[i], below[i + 1]) for i in range(0, len(below), 2)])
+        levels.append(hash_level(levels[-1], height, hasher))
     return levels
+
+
+def compute_root_from_height(nodes: Sequence[bytes], height: int, depth: int) -> Hash32:
+    """Return the root of the depth-``depth`` tree whose first nodes at ``height`` are ``nodes``.
+
+    The nodes at ``height`` are the roots of its consecutive subtrees of that
+    height, so a tree's root can be computed from subtree roots found apart
+    (in parallel); height 0 takes the leaves. Nodes past ``nodes`` are empty.
+    """
+    assert len(nodes) <= 1 << (depth - height), "more nodes than the tree holds"
+    if not nodes:
+        return Hash32(get_empty_subtree_roots(depth)[depth])
+    hasher = get_hasher()
+    level = list(nodes)
+    for below in range(height, depth):
+        level = hash_level(level, below, hasher)
+    return Hash32(level[0])
 
 
 def get_root_of_levels(levels: list[list[bytes]]) -> Hash32:
@@ -112,7 +137,7 @@ def get_root_of_levels(levels: list[list[bytes]]) -> Hash32:
 
 def compute_root(leaves: Sequence[bytes], depth: int) -> Hash32:
     """Return the root of the depth-``depth`` tree whose first leaves are ``leaves``."""
-    return get_root_of_levels(compute_levels(leaves, depth))
+    return compute_root_from_height(leaves, 0, depth)
 
 
 def compute_proof(levels: list[list[bytes]], index: int) -> tuple[Hash32, ...]:

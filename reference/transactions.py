@@ -68,32 +68,17 @@ Hasher = Callable[[bytes], bytes]
 
 
 def load_keccak_library() -> ctypes.CDLL | None:
-    """Load pycryptodome's keccak C library with our own prototypes, or None if not found.
+    """Load pycryptodome's keccak C library, or None if it is not found.
 
     ``Crypto.Hash.keccak`` wraps each digest in a Python object and several
     argument conversions (about 6 µs a digest); calling the same C functions
-    directly on a reused state takes about a third of that. A private handle
-    keeps our prototypes from touching pycryptodome's own.
+    directly on a reused state takes under a third of that. A private handle
+    keeps our calls from touching pycryptodome's own function objects.
     """
     spec = importlib.util.find_spec("Crypto.Hash._keccak")
     if spec is None or spec.origin is None:
         return None
-    library = ctypes.CDLL(spec.origin)
-    library.keccak_init.argtypes = [
-        ctypes.POINTER(ctypes.c_void_p),
-        ctypes.c_size_t,
-        ctypes.c_uint8,
-    ]
-    library.keccak_reset.argtypes = [ctypes.c_void_p]
-    library.keccak_absorb.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
-    library.keccak_digest.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_char_p,
-        ctypes.c_size_t,
-        ctypes.c_uint8,
-    ]
-    library.keccak_destroy.argtypes = [ctypes.c_void_p]
-    return library
+    return ctypes.CDLL(spec.origin)
 
 
 KECCAK_LIBRARY = load_keccak_library()
@@ -109,17 +94,23 @@ class KeccakState:
     """One keccak-256 sponge state in C, reset and reused for digest after digest.
 
     A state is not thread-safe: each thread makes its own (see :func:`get_hasher`).
+    The C functions are called without declared prototypes, which ctypes
+    checks slowly on every call; so every argument is passed as a ctypes value
+    of the C parameter's exact type (or as bytes, for a pointer to bytes).
     """
 
     def __init__(self, library: ctypes.CDLL) -> None:
         """Allocate a state in ``library``."""
-        pointer = ctypes.c_void_p()
-        status = library.keccak_init(ctypes.byref(pointer), KECCAK_CAPACITY_BYTES, KECCAK_ROUNDS)
-        assert status == 0, f"keccak_init failed with {status}"
         self.library = library
         """The library owning the state."""
-        self.pointer = pointer.value
-        """The C state."""
+        self.pointer = ctypes.c_void_p()
+        """The C state (a ``void *``)."""
+        status = library.keccak_init(
+            ctypes.byref(self.pointer),
+            ctypes.c_size_t(KECCAK_CAPACITY_BYTES),
+            ctypes.c_uint8(KECCAK_ROUNDS),
+        )
+        assert status == 0, f"keccak_init failed with {status}"
         self.output = ctypes.create_string_buffer(32)
         """Where each digest is written before being copied out."""
 
@@ -127,12 +118,14 @@ class KeccakState:
         """Return a function hashing with this state (its lookups bound once, for speed)."""
         reset, absorb = self.library.keccak_reset, self.library.keccak_absorb
         squeeze, pointer, state = self.library.keccak_digest, self.pointer, self
+        size_t, digest_size = ctypes.c_size_t, ctypes.c_size_t(32)
+        padding = ctypes.c_uint8(KECCAK_PADDING)
 
         def hash_data(data: bytes) -> bytes:
             # Reading the output through the state keeps the state alive as long as this function
             reset(pointer)
-            absorb(pointer, data, len(data))
-            squeeze(pointer, state.output, 32, KECCAK_PADDING)
+            absorb(pointer, data, size_t(len(data)))
+            squeeze(pointer, state.output, digest_size, padding)
             return state.output.raw
 
         return hash_data
@@ -160,8 +153,8 @@ def get_hasher() -> Hasher:
 
 
 def hash_bytes(data: bytes) -> bytes:
-    """Return the keccak-256 digest of ``data`` as plain bytes."""
-    return get_hasher()(data)
+    """Return the keccak-256 digest of ``data`` (bytes, or any buffer) as plain bytes."""
+    return get_hasher()(data if isinstance(data, bytes) else bytes(data))
 
 
 def encode_count(count: int) -> bytes:
