@@ -3,7 +3,9 @@
 An :class:`Operator` keeps its own :class:`~reference.chain.ChildChainLedger`
 (the valid history of its chain) and:
 
-- accepts signed payments into a mempool (:meth:`Operator.submit`), checking
+- accepts signed payments into a mempool (:meth:`Operator.submit`, or
+  :meth:`Operator.submit_many` for a batch, whose signatures are recovered
+  in parallel; see ``reference.operator_mempool``), checking
   each one as the spec would check it in the next block: against the ledger's
   unspent outputs as the payments already pending leave them. A second spend
   of an output is refused with ``TX_INPUT_NOT_UNSPENT``, the reason the spec
@@ -26,144 +28,23 @@ A byzantine operator (the demo's attacker) can withhold a block
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 from reference.board import BlockBoard, ExitFollower, compute_block_root
 from reference.chain import ChildChainLedger
-from reference.merkle import IncrementalMerkleTree
+from reference.operator_mempool import Mempool, Refusal
 from reference.settlement import SettlementSimulator
-from reference.signatures import recover_signer
 from reference.store import Store
-from reference.transactions import compute_signing_hash, compute_transaction_leaf
-from spec.errors import Rejected, RejectionReason, require
-from spec.payments.chain import (
-    compute_genesis_child_chain,
-    compute_output_totals,
-    validate_payment_shape,
-)
+from spec.payments.chain import compute_genesis_child_chain
 from spec.payments.transactions import (
-    MAX_INPUTS,
     Block,
     BlockTransaction,
     DepositTransaction,
-    FeeClaim,
-    Output,
-    OutputPosition,
     SignedTransaction,
 )
-from spec.primitives import Address, Hash32, Uint8, Uint16, Uint64, Uint256
+from spec.primitives import Address, Hash32, Uint64
 from spec.settlement.operations import SubmitBlock
 from spec.settlement.state import BlockKind, ExitStatus
-
-
-class Mempool:
-    """The payments waiting for the next child block, validated against it as they arrive.
-
-    Each payment is checked as the spec checks it at its place in the block
-    (``spec.payments.chain.validate_payment``: shape, unspent inputs, value,
-    signatures, in that order), against the ledger's unspent outputs as the
-    payments before it leave them: an overlay of what they spent and created.
-    """
-
-    def __init__(self, ledger: ChildChainLedger, block_number: Uint64) -> None:
-        """Start an empty mempool for the block ``block_number`` over ``ledger``."""
-        self.ledger = ledger
-        """The operator's ledger; its unspent outputs are read, never written."""
-        self.block_number = block_number
-        """Number the next block will take."""
-        self.changes: dict[OutputPosition, Output | None] = {}
-        """Outputs the pending payments created (an output) or spent (None)."""
-        self.unclaimed: dict[Address, int] = {}
-        """Fees per token the pending payments leave for the operator's fee claims."""
-        self.payments: list[SignedTransaction] = []
-        """Accepted payments, in arrival order."""
-        self.tree = IncrementalMerkleTree(int(ledger.transaction_tree_depth))
-        """Merkle tree of the accepted payments, grown one leaf per payment."""
-
-    def find_unspent(self, position: OutputPosition) -> Output | None:
-        """Return the unspent output at ``position`` as the pending payments leave it."""
-        if position in self.changes:
-            return self.changes[position]
-        return self.ledger.get_output(position)
-
-    def add(self, payment: SignedTransaction) -> None:
-        """Accept ``payment`` as the next transaction of the block, or refuse it.
-
-        Raises:
-            Rejected: ``BLOCK_TOO_LARGE`` when the block has no room left for it
-                and its fee claims; else the reasons of ``validate_payment_shape``,
-                ``TX_INPUT_NOT_UNSPENT`` (also for a second spend of an output a
-                pending payment spends), ``INTEGER_OVERFLOW``,
-                ``TX_OUTPUTS_EXCEED_INPUTS``, ``SIGNATURE_MALFORMED``,
-                ``SIGNATURE_HIGH_S``, ``SIGNATURE_UNRECOVERABLE``,
-                ``TX_INPUT_NOT_SIGNED_BY_OWNER``, in the spec's order.
-        """
-        inputs, outputs = payment.transaction.inputs, payment.transaction.outputs
-        # Keep room for the payment and a fee claim per token it may pay fees in
-        room = self.ledger.get_block_size_limit() - len(self.payments) - len(self.unclaimed)
-        new_claims = min(len(inputs), MAX_INPUTS)
-        require(room >= 1 + new_claims, RejectionReason.BLOCK_TOO_LARGE, "the next block is full")
-        validate_payment_shape(payment)
-        found = [self.find_unspent(position) for position in inputs]
-        spent = [output for output in found if output is not None]
-        # Verify every input is unspent, counting the pending payments' spends
-        require(len(spent) == len(inputs), RejectionReason.TX_INPUT_NOT_UNSPENT)
-        fees = compute_fees(spent, outputs)
-        message = compute_signing_hash(self.ledger.environment_id, payment.transaction)
-        for output, signature in zip(spent, payment.signatures, strict=True):
-            # Verify each input's signature recovers to its owner
-            require(
-                recover_signer(message, signature) == output.owner,
-                RejectionReason.TX_INPUT_NOT_SIGNED_BY_OWNER,
-            )
-        self.accept(payment, fees)
-
-    def accept(self, payment: SignedTransaction, fees: dict[Address, int]) -> None:
-        """Add a checked payment: spend its inputs, create its outputs, count its fees."""
-        index = Uint16(len(self.payments))
-        for position in payment.transaction.inputs:
-            self.changes[position] = None
-        for output_index, output in enumerate(payment.transaction.outputs):
-            self.changes[OutputPosition(self.block_number, index, Uint8(output_index))] = output
-        for token, fee in fees.items():
-            self.unclaimed[token] = self.unclaimed.get(token, 0) + fee
-        self.payments.append(payment)
-        self.tree.append(compute_transaction_leaf(payment))
-
-    def make_fee_claims(self) -> list[FeeClaim]:
-        """Return one claim per token of the fees the pending payments leave, token order."""
-        operator = self.ledger.operator
-        return [
-            FeeClaim(Output(operator, token, Uint256(amount)))
-            for token, amount in sorted(self.unclaimed.items())
-        ]
-
-    def build(self) -> tuple[Block, Hash32]:
-        """Return the block (payments, then fee claims) and its root; the mempool is unchanged."""
-        claims = self.make_fee_claims()
-        tree = copy.deepcopy(self.tree)
-        for claim in claims:
-            tree.append(compute_transaction_leaf(claim))
-        return Block((*self.payments, *claims)), tree.get_root()
-
-
-def compute_fees(spent: Sequence[Output], created: Sequence[Output]) -> dict[Address, int]:
-    """Return a payment's positive fee per token: its inputs minus its outputs.
-
-    Raises:
-        Rejected: ``INTEGER_OVERFLOW`` (inputs summed first, then outputs),
-            ``TX_OUTPUTS_EXCEED_INPUTS``.
-    """
-    inputs = compute_output_totals(spent)
-    outputs = compute_output_totals(created)
-    # Verify no token's outputs sum to more than its inputs
-    require(
-        all(amount <= inputs.get(token, 0) for token, amount in outputs.items()),
-        RejectionReason.TX_OUTPUTS_EXCEED_INPUTS,
-    )
-    fees = {token: int(amount) - int(outputs.get(token, 0)) for token, amount in inputs.items()}
-    return {token: fee for token, fee in fees.items() if fee > 0}
 
 
 class Operator:
@@ -232,9 +113,19 @@ class Operator:
         """Accept a payment for the next block, or refuse it with the spec's reason.
 
         Raises:
-            Rejected: the reasons of :meth:`Mempool.add`.
+            Rejected: the reasons of
+                :meth:`reference.operator_mempool.Mempool.add`.
         """
         self.mempool.add(payment)
+
+    def submit_many(self, payments: Sequence[SignedTransaction]) -> list[Refusal]:
+        """Submit ``payments`` in order, as :meth:`submit` on each would; return the refused ones.
+
+        The batch's signatures are recovered on the ledger's threads ahead of
+        the in-order admission (``reference.operator_mempool``). Each refused
+        payment comes with the ``Rejected`` :meth:`submit` would raise for it.
+        """
+        return self.mempool.add_many(payments)
 
     def get_pending(self) -> list[SignedTransaction]:
         """Return the payments waiting for the next block, in arrival order."""
@@ -246,13 +137,7 @@ class Operator:
         Returns the payments that no longer pass (say, an input exited meanwhile).
         """
         self.mempool = Mempool(self.ledger, self.get_next_block_number())
-        dropped = []
-        for payment in keep:
-            try:
-                self.mempool.add(payment)
-            except Rejected:
-                dropped.append(payment)
-        return dropped
+        return [payment for payment, _ in self.mempool.add_many(keep)]
 
     # Blocks
 
