@@ -29,7 +29,7 @@ from dataclasses import replace
 
 from reference import chain_tables as tables
 from reference.chain_export import compute_ledger_digest, export_state
-from reference.chain_prepare import BlockPreparation, check_counts
+from reference.chain_prepare import BlockPreparation, KnownSigners, check_counts
 from reference.chain_walk import BlockWalk, add_to_total
 from reference.columns import store_position
 from reference.merkle import compute_levels, compute_proof, compute_root, compute_root_from_height
@@ -251,11 +251,15 @@ class ChildChainLedger:
 
     # Blocks
 
-    def apply_block(self, block_number: Uint64, block: Block) -> None:
+    def apply_block(
+        self, block_number: Uint64, block: Block, known_signers: KnownSigners | None = None
+    ) -> None:
         """Apply a child block: its transactions in order, each on what the ones before left.
 
         The reason reported for a rejected block is that of its first invalid
-        transaction, checked in the spec's order.
+        transaction, checked in the spec's order. ``known_signers`` are
+        signature recoveries this process already made (an operator's mempool
+        passes its own); they are reused, every other check runs.
 
         Raises:
             Rejected: ``BLOCK_NUMBER_NOT_INCREASING``, ``BLOCK_TOO_LARGE``, and, for the
@@ -279,7 +283,9 @@ class ChildChainLedger:
         )
         encodings: list[bytes] = []
         roots: list[bytes] = []
-        with BlockPreparation(self.environment_id, transactions, depth, self.workers) as chunks:
+        with BlockPreparation(
+            self.environment_id, transactions, depth, self.workers, known_signers
+        ) as chunks:
             index = 0
             try:
                 for number_of_chunk in range(chunks.chunk_count):

@@ -23,7 +23,7 @@ GIL back every few microseconds, which keeps the walking thread responsive.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -46,6 +46,9 @@ from spec.payments.transactions import (
     SignedTransaction,
 )
 
+KnownSigners = Mapping[tuple[bytes, bytes], RecoveryResult]
+"""Recoveries already made: (signing hash, signature) to the signer or the reason."""
+
 CHUNK_HEIGHT = 6
 """A chunk holds ``2**6`` (= 64) transactions: enough to make handing it to a thread cheap."""
 
@@ -60,6 +63,8 @@ class PreparedChunk:
     """Each payment's inputs as stored positions (None for other transactions)."""
     signers: list[list[RecoveryResult] | None]
     """Each payment's recovered signers, in signature order; None when not recovered."""
+    messages: list[bytes | None]
+    """Each payment's signing hash; None when its signers were not recovered."""
     root: bytes
     """Root of the chunk's subtree (its empty leaves included)."""
 
@@ -70,9 +75,15 @@ def may_reach_signatures(inputs: int, outputs: int, signatures: int) -> bool:
 
 
 def prepare_chunk(
-    signing_prefix: bytes, transactions: Sequence[BlockTransaction], height: int
+    signing_prefix: bytes,
+    transactions: Sequence[BlockTransaction],
+    height: int,
+    known_signers: KnownSigners | None = None,
 ) -> PreparedChunk:
     """Encode, hash and recover the signers of a chunk of at most ``2**height`` transactions.
+
+    A (signing hash, signature) pair found in ``known_signers`` is not
+    recovered again: recovery is a pure function of that pair.
 
     Raises:
         Rejected: ``INTEGER_OVERFLOW`` only for a count beyond a ``Uint32``.
@@ -81,9 +92,12 @@ def prepare_chunk(
     encodings: list[bytes] = []
     all_keys: list[list[bytes] | None] = []
     all_signers: list[list[RecoveryResult] | None] = []
+    all_messages: list[bytes | None] = []
     leaves: list[bytes] = []
+    known = {} if known_signers is None else known_signers
     for transaction in transactions:
         signers: list[RecoveryResult] | None = None
+        message: bytes | None = None
         keys: list[bytes] | None = None
         if isinstance(transaction, SignedTransaction):
             inputs, outputs = transaction.transaction.inputs, transaction.transaction.outputs
@@ -108,14 +122,19 @@ def prepare_chunk(
             )
             if may_reach_signatures(len(inputs), len(outputs), len(signatures)):
                 message = hasher(signing_prefix + body)
-                signers = [try_recover_signer(message, signature) for signature in signatures]
+                signers = [
+                    known.get((message, signature)) or try_recover_signer(message, signature)
+                    for signature in signatures
+                ]
         else:
             encoded = encode_block_transaction(transaction)
         encodings.append(encoded)
         all_keys.append(keys)
         all_signers.append(signers)
+        all_messages.append(message)
         leaves.append(hasher(LEAF_PREFIX + encoded))
-    return PreparedChunk(encodings, all_keys, all_signers, compute_root(leaves, height))
+    root = compute_root(leaves, height)
+    return PreparedChunk(encodings, all_keys, all_signers, all_messages, root)
 
 
 def check_counts(transactions: Sequence[BlockTransaction]) -> None:
@@ -149,10 +168,17 @@ class BlockPreparation:
         transactions: Sequence[BlockTransaction],
         depth: int,
         workers: int | None,
+        known_signers: KnownSigners | None = None,
     ) -> None:
-        """Start preparing ``transactions``, a block of a depth-``depth`` tree."""
+        """Start preparing ``transactions``, a block of a depth-``depth`` tree.
+
+        ``known_signers`` are recoveries already made (say, by the mempool that
+        admitted these payments); they are reused instead of recovered again.
+        """
         self.transactions = transactions
         """The block's transactions."""
+        self.known_signers = known_signers
+        """Recoveries already made, by (signing hash, signature)."""
         self.height = min(CHUNK_HEIGHT, depth)
         """Height of each chunk's subtree: a chunk holds ``2**height`` transactions."""
         self.signing_prefix = make_signing_prefix(environment_id)
@@ -184,7 +210,7 @@ class BlockPreparation:
         """Prepare chunk ``number`` on the current thread."""
         start = number * self.chunk_size
         chunk = self.transactions[start : start + self.chunk_size]
-        return prepare_chunk(self.signing_prefix, chunk, self.height)
+        return prepare_chunk(self.signing_prefix, chunk, self.height, self.known_signers)
 
     def get(self, number: int) -> PreparedChunk:
         """Return chunk ``number`` prepared (waiting for its task, if it has one).

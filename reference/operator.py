@@ -158,7 +158,8 @@ class Operator:
             Rejected: any reason of the ledger's ``apply_block`` or of ``SubmitBlock``.
         """
         number, block, root = self.build_block()
-        self.ledger.apply_block(number, block)
+        # The ledger checks the block again, reusing the mempool's signature recoveries
+        self.ledger.apply_block(number, block, self.mempool.known_signers)
         self.submit_root(number, root)
         if publish:
             self.board.publish(self.environment_id, number, block.transactions)

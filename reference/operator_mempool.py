@@ -77,6 +77,11 @@ class Mempool:
         """Accepted payments, in arrival order."""
         self.tree = IncrementalMerkleTree(int(ledger.transaction_tree_depth))
         """Merkle tree of the accepted payments, grown one leaf per payment."""
+        self.known_signers: dict[tuple[bytes, bytes], RecoveryResult] = {}
+        """Signers recovered for the accepted payments, by (signing hash, signature).
+
+        The ledger reuses them when it applies the block, so each signature is
+        recovered once (recovery is a pure function of that pair)."""
 
     def find_unspent(self, position: OutputPosition) -> Output | None:
         """Return the unspent output at ``position`` as the pending payments leave it."""
@@ -98,7 +103,7 @@ class Mempool:
                 ``TX_INPUT_NOT_SIGNED_BY_OWNER``, in the spec's order; last,
                 ``INTEGER_OVERFLOW`` when its index would pass a ``Uint16``.
         """
-        self.admit(payment, None, None, None)
+        self.admit(payment, None, None, None, None)
 
     def add_many(self, payments: Sequence[SignedTransaction]) -> list[Refusal]:
         """Add ``payments`` in order, as :meth:`add` on each would; return the refused ones.
@@ -126,13 +131,14 @@ class Mempool:
         for offset, payment in enumerate(batch):
             try:
                 if chunk is None:
-                    self.admit(payment, None, None, None)
+                    self.admit(payment, None, None, None, None)
                 else:
                     self.admit(
                         payment,
                         chunk.input_keys[offset],
                         chunk.signers[offset],
                         chunk.encodings[offset],
+                        chunk.messages[offset],
                     )
             except Rejected as rejection:
                 refused.append((payment, rejection))
@@ -144,12 +150,13 @@ class Mempool:
         input_keys: Sequence[bytes] | None,
         signers: Sequence[RecoveryResult] | None,
         encoding: bytes | None,
+        message: bytes | None,
     ) -> None:
         """Check ``payment`` with whatever was prepared for it, then accept it.
 
         ``input_keys`` are its inputs as stored positions, ``signers`` its
-        recovered signers and ``encoding`` its encoding as a block
-        transaction; each is computed here when None.
+        recovered signers (over the signing hash ``message``) and ``encoding``
+        its encoding as a block transaction; each is computed here when None.
 
         Raises:
             Rejected: the reasons of :meth:`add`, in its order.
@@ -170,22 +177,17 @@ class Mempool:
             assert output is not None
             spent.append(output)
         fees = compute_fees(spent, payment.transaction.outputs)
-        if signers is None:
-            self.check_signatures(payment, spent)
-        else:
-            check_prepared_signers(spent, signers)
+        if signers is None or message is None:
+            message, signers = self.recover_signers(payment)
+        check_prepared_signers(spent, signers)
         self.accept(payment, keys, fees, encoding)
+        for signature, signer in zip(payment.signatures, signers, strict=True):
+            self.known_signers[(message, signature)] = signer
 
-    def check_signatures(self, payment: SignedTransaction, spent: Sequence[Output]) -> None:
-        """Recover each input's signer in input order and check it is the input's owner.
-
-        Raises:
-            Rejected: ``SIGNATURE_MALFORMED``, ``SIGNATURE_HIGH_S``,
-                ``SIGNATURE_UNRECOVERABLE``, ``TX_INPUT_NOT_SIGNED_BY_OWNER``.
-        """
+    def recover_signers(self, payment: SignedTransaction) -> tuple[bytes, list[RecoveryResult]]:
+        """Return a payment's signing hash and the signer (or reason) of each signature."""
         message = hash_bytes(self.signing_prefix + encode_transaction(payment.transaction))
-        for output, signature in zip(spent, payment.signatures, strict=True):
-            check_signer(output, try_recover_signer(message, signature))
+        return message, [try_recover_signer(message, s) for s in payment.signatures]
 
     def accept(
         self,

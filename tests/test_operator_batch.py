@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from adversary.actors import ALICE, BOB, MALLORY, TOKEN_A, Actor
+from reference import chain_prepare
 from reference.operator import Operator
+from reference.signatures import RecoveryResult, try_recover_signer
 from spec.crypto import SECP256K1_ORDER
 from spec.digest import compute_child_chain_digest
 from spec.errors import Rejected, RejectionReason
@@ -222,3 +226,32 @@ def test_batch_past_the_block_size_is_refused_as_one_by_one() -> None:
     assert submit_one_by_one(single.operator, payments) == expected
     assert submit_as_batch(batched.operator, payments) == expected
     assert batched.operator.build_block() == single.operator.build_block()
+
+
+def test_each_signature_is_recovered_once_from_admission_to_commit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Given a deployment and the mixed batch.
+
+    When the batch is admitted and the block committed, counting recoveries,
+    Then the ledger recovers none of the admitted payments' signatures again
+    (it reuses the mempool's), and the committed block still equals the spec's.
+    """
+    rig = make_threaded_rig()
+    pending, payments = make_mixed_batch(rig)
+    rig.operator.submit(pending)
+    rig.operator.submit_many(payments)
+    before = rig.operator.ledger.get_state()
+    recovered: list[bytes] = []
+
+    def counting(message: bytes, signature: bytes) -> RecoveryResult:
+        recovered.append(signature)
+        return try_recover_signer(message, signature)
+
+    monkeypatch.setattr(chain_prepare, "try_recover_signer", counting)
+    number = rig.operator.commit_block()
+    assert recovered == []
+    published = rig.board.get_block(ENV, number)
+    assert published is not None
+    after = apply_block(before, number, Block(published))
+    assert rig.operator.ledger.compute_digest() == compute_child_chain_digest(after)
