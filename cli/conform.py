@@ -3,9 +3,11 @@
 ``plasma-spec conform [--impl CMD]`` starts the implementation's adapter
 (default: the bundled reference adapter), replays every vector (a directory
 given with ``--vectors``, or the suite of ``--preset`` built on the fly), then
-runs ``--traces`` random differential traces (``--seed``) within ``--minutes``.
-A disagreement is shrunk to a minimal trace, printed with a field-level diff
-and written as a vector under ``--failures``. Exit codes: 0 all agreed, 1 a
+runs ``--traces`` random differential traces (``--seed``) of each area with a
+generator (``settlement``, ``payments-chain``) the implementation announces,
+within ``--minutes``; an area it lacks is skipped and counted as skipped. A
+disagreement is shrunk to a minimal trace, printed with a field-level diff and
+written as a vector under ``--failures``. Exit codes: 0 all agreed, 1 a
 disagreement, 2 the implementation hung, crashed or answered garbage.
 """
 
@@ -19,11 +21,14 @@ import time
 from pathlib import Path
 
 from conformance.client import Implementation, ImplementationFailure
-from conformance.differential import run_differential
+from conformance.differential import GENERATORS, DifferentialRun, run_differential
 from conformance.runner import FAILED, PASSED, SKIPPED, VectorResult, run_vector, say_hello
 from conformance.suite import list_traces, load_vectors
 from conformance.trace import make_vector
 from spec.presets import PRESETS
+
+DEFAULT_TRACES = 100
+"""Differential traces run per area unless ``--traces`` says otherwise."""
 
 REFERENCE_ADAPTER = f"{shlex.quote(sys.executable)} -m conformance.reference_adapter"
 """The bundled reference adapter, run with this Python."""
@@ -40,7 +45,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--impl", default=REFERENCE_ADAPTER, help="adapter command line")
     parser.add_argument("--vectors", type=Path, help="vector directory or file (default: built)")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
-    parser.add_argument("--traces", type=int, default=100, help="differential traces")
+    parser.add_argument(
+        "--traces", type=int, default=DEFAULT_TRACES, help="differential traces per area"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the differential traces")
     parser.add_argument("--minutes", type=float, default=5.0, help="time budget")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per answer")
@@ -79,25 +86,48 @@ def check(implementation: Implementation, arguments: argparse.Namespace, deadlin
     failed = [result for result in results if result.status == FAILED]
     if failed:
         return 1
-    if "settlement" not in capabilities or arguments.traces <= 0:
-        print("Differential traces: skipped")
+    if arguments.traces <= 0:
+        print("Differential traces: skipped (--traces 0)")
         return 0
-    run = run_differential(
-        implementation,
-        capabilities,
-        preset,
-        traces=arguments.traces,
-        random_seed=arguments.seed,
-        deadline=deadline,
+    exit_code = 0
+    skipped = 0
+    areas = list(GENERATORS)
+    for index, area in enumerate(areas):
+        if area not in capabilities:
+            print(f"Differential traces, {area}: skipped (lacks capability {area})")
+            skipped += 1
+            continue
+        # Each area left gets an equal share of the time left
+        share = (deadline - time.monotonic()) / (len(areas) - index)
+        run = run_differential(
+            implementation,
+            capabilities,
+            preset,
+            area=area,
+            traces=arguments.traces,
+            random_seed=arguments.seed,
+            deadline=time.monotonic() + max(share, 0.0),
+        )
+        exit_code = max(exit_code, report_differential(run, arguments))
+    print(f"Differential areas: {len(areas) - skipped} run, {skipped} skipped")
+    return exit_code
+
+
+def report_differential(run: DifferentialRun, arguments: argparse.Namespace) -> int:
+    """Print what a differential run of one area did; write its failure; return the exit code."""
+    print(
+        f"Differential traces, {run.area}: {run.traces} "
+        f"({run.steps} steps, {run.compute_rate():.0f} steps/s)"
     )
-    rate = run.steps / run.seconds if run.seconds else 0.0
-    print(f"Differential traces: {run.traces} ({run.steps} steps, {rate:.0f} steps/s)")
     if run.failure is None or run.result is None:
         return 0
-    path = arguments.failures / f"differential-seed{arguments.seed}.json"
+    path = arguments.failures / f"differential-{run.area}-seed{arguments.seed}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(run.failure, indent=1) + "\n")
-    print(f"FAIL differential (shrunk to {len(run.failure['steps'])} steps), written to {path}")
+    print(
+        f"FAIL differential {run.area} (found at trace {run.found_after}, "
+        f"shrunk to {len(run.failure['steps'])} steps), written to {path}"
+    )
     print("\n".join(f"  {line}" for line in run.result.lines))
     return 1
 

@@ -7,7 +7,13 @@ adapter with one fault. Protocol bugs:
 - ``missing-signature-check``: a challenge only has to name the exiting
   output, its owner's signature is not checked;
 - ``lenient-decoding``: bytes after an operation are ignored instead of
-  rejected (an encoding bug).
+  rejected (an encoding bug);
+- ``fees-across-blocks``: a child block's fee claim may take fees that
+  earlier blocks' payments left unclaimed, not only its own block's.
+
+A reduced implementation: ``without-payments-chain`` (the reference that
+does not announce the ``payments-chain`` capability, so its vectors and
+traces are skipped).
 
 Misbehaviour of the process itself: ``hang`` (never answers an apply),
 ``crash`` (exits on the third apply), ``garbage`` (answers an apply with text
@@ -28,10 +34,11 @@ from typing import Any
 from conformance.readable import JsonValue
 from conformance.reference_adapter import ReferenceAdapter, serve
 from reference import settlement_exits
+from reference.chain_walk import OUTPUT_INDEX_BYTES, BlockWalk, add_to_total
 from reference.settlement_access import SettlementTables
 from spec.encoding import Reader, read
 from spec.errors import RejectionReason, require
-from spec.payments.transactions import OutputPosition
+from spec.payments.transactions import FeeClaim, OutputPosition
 from spec.primitives import Address, Uint64
 from spec.settlement.operations import ChallengeStandardExit, Operation
 from spec.settlement.state import Exit
@@ -40,6 +47,8 @@ FAULTS = (
     "wrong-priority",
     "missing-signature-check",
     "lenient-decoding",
+    "fees-across-blocks",
+    "without-payments-chain",
     "hang",
     "crash",
     "garbage",
@@ -77,6 +86,26 @@ def install_missing_signature_check() -> None:
     settlement_exits.validate_spend = validate_spend_without_signature
 
 
+def install_fees_across_blocks() -> None:
+    """Make the reference limit fee claims by every block's unclaimed fees, not this block's."""
+
+    def apply_fee_claim_from_any_block(self: BlockWalk, index: int, claim: FeeClaim) -> None:
+        output, token = claim.output, claim.output.token
+        require(output.owner == self.operator, RejectionReason.FEE_CLAIM_NOT_TO_OPERATOR)
+        require(output.amount > 0, RejectionReason.OUTPUT_AMOUNT_ZERO)
+        # The fault: the chain's fees paid less claimed, whichever block paid them
+        left_anywhere = self.fees_paid.get(token, 0) - self.fees_claimed.get(token, 0)
+        require(output.amount <= left_anywhere, RejectionReason.FEE_CLAIM_EXCEEDS_FEES)
+        add_to_total(self.fees_claimed, token, int(output.amount))
+        left_here = self.unclaimed.pop(token, 0) - int(output.amount)
+        if left_here > 0:
+            self.unclaimed[token] = left_here
+        position = self.block_prefix + index.to_bytes(2, "big") + OUTPUT_INDEX_BYTES[0]
+        self.changes[position] = output
+
+    BlockWalk.apply_fee_claim = apply_fee_claim_from_any_block  # type: ignore[method-assign]
+
+
 class LenientAdapter(ReferenceAdapter):
     """The reference adapter with a decoder that ignores bytes after an operation."""
 
@@ -96,6 +125,19 @@ def trim_to_operation(encoding: str) -> bytes:
     except Exception:
         return reader.data
     return reader.data[: reader.offset]
+
+
+class WithoutChainAdapter(ReferenceAdapter):
+    """The reference adapter announcing every capability but ``payments-chain``."""
+
+    def handle(self, request: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        """Answer as the reference does, leaving ``payments-chain`` out of the hello."""
+        answer = super().handle(request)
+        if request.get("command") == "hello":
+            capabilities = answer["capabilities"]
+            assert isinstance(capabilities, list)
+            answer["capabilities"] = [c for c in capabilities if c != "payments-chain"]
+        return answer
 
 
 class MisbehavingAdapter(ReferenceAdapter):
@@ -129,8 +171,12 @@ def make_adapter(fault: str) -> Any:
         install_wrong_priority()
     if fault == "missing-signature-check":
         install_missing_signature_check()
+    if fault == "fees-across-blocks":
+        install_fees_across_blocks()
     if fault == "lenient-decoding":
         return LenientAdapter()
+    if fault == "without-payments-chain":
+        return WithoutChainAdapter()
     if fault in ("hang", "crash", "garbage"):
         return MisbehavingAdapter(fault)
     return ReferenceAdapter()

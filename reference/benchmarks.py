@@ -325,7 +325,8 @@ def run_reference_building(workload: BlockWorkload, workers: int | None, directo
     Each block's payments enter the mempool as one batch (their signatures
     recovered on the ledger's threads, then each checked in order); each
     block is then applied to the operator's ledger (which checks it again,
-    reusing the mempool's signature recoveries), its root committed on the settlement simulator and the block published.
+    reusing the mempool's signature recoveries), its root committed on the
+    settlement simulator and the block published.
     """
     settlement_store = Store(f"{directory}-settlement")
     state = make_operator_settlement(workload.genesis.operator)
