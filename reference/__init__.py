@@ -29,7 +29,8 @@ A payments child chain:
 
 The parties of a deployment, and the node:
 
-- :mod:`reference.wallet`, :mod:`reference.operator`, :mod:`reference.watcher`,
+- :mod:`reference.wallet`, :mod:`reference.operator` (with ``operator_mempool``),
+  :mod:`reference.watcher`,
   :mod:`reference.board` (the data-availability board and exit follower);
 - :mod:`reference.node` and :mod:`reference.server`: a data directory and its
   JSON-lines control protocol (used by the crash-safety test);

@@ -21,7 +21,7 @@ from reference.settlement import SettlementSimulator
 from reference.store import Store
 from spec.payments.chain import compute_genesis_child_chain
 from spec.payments.transactions import Block, DepositTransaction, OutputPosition
-from spec.primitives import Hash32, Uint64
+from spec.primitives import Uint64
 from spec.settlement.operations import Operation
 from spec.settlement.state import SettlementState
 
@@ -121,7 +121,3 @@ class Node:
             Rejected: as :meth:`reference.chain.ChildChainLedger.apply_exit` does.
         """
         self.get_chain(environment_id).apply_exit(position)
-
-    def get_chain_digests(self) -> dict[int, Hash32]:
-        """Return the digest of every child chain ledger, by environment id."""
-        return {env: self.get_chain(env).compute_digest() for env in self.get_chain_ids()}
