@@ -14,39 +14,23 @@ from collections.abc import Callable
 
 from adversary import properties
 from adversary import world as worlds
-from adversary.actors import (
-    MALLORY,
-    OPERATOR,
-    make_rules,
-)
 from adversary.game import action
 from adversary.moves import GameMoves, describe_exit, sign
 from adversary.properties import format_position
 from adversary.roster import BYZANTINE_ENV, COLLUDERS, ENVIRONMENTS, NOWHERE, TOKENS
-from spec import crypto
-from spec.errors import RejectionReason
-from spec.payments.transactions import (
+from fixtures import MALLORY, OPERATOR, make_high_s_signature, make_rules
+from spec.environments.payments.exits import ChallengeStandardExit
+from spec.environments.payments.transactions import (
     BlockTransaction,
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
 )
+from spec.errors import RejectionReason
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Signature, Uint8, Uint64, Uint256
-from spec.settlement.operations import (
-    ChallengeStandardExit,
-    Deposit,
-    SubmitBlock,
-)
-from spec.settlement.state import Exit, ExitStatus
-
-
-def make_high_s(signature: Signature) -> Signature:
-    """Return the malleable twin of a low-s signature (s -> n - s, recovery id flipped)."""
-    s = int.from_bytes(signature[32:64], "big")
-    twin_s = (crypto.SECP256K1_ORDER - s).to_bytes(32, "big")
-    return Signature(signature[:32] + twin_s + bytes([1 - signature[64]]))
+from spec.settlement.operations import Deposit, SubmitBlock
+from spec.settlement.state import Exit, ExitStatus, OutputPosition
 
 
 def to_mallory(token: Address, amount: int) -> tuple[Output]:
@@ -296,7 +280,9 @@ class AttackActions(GameMoves):
                 reason.SIGNATURE_MALFORMED,
             ),
             "high_s_signature": (
-                SignedTransaction(by_mallory.transaction, (make_high_s(by_mallory.signatures[0]),)),
+                SignedTransaction(
+                    by_mallory.transaction, (make_high_s_signature(by_mallory.signatures[0]),)
+                ),
                 0,
                 reason.SIGNATURE_HIGH_S,
             ),

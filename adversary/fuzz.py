@@ -17,14 +17,17 @@ Hypothesis program that produced it.
 
 from __future__ import annotations
 
+import inspect
 import random
 import time
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from adversary.game import ACTIONS
 from adversary.machine import MachineRun, MachineStats, replay_trace, run_machine
-from adversary.trace import Trace, load_trace, save_trace
+from adversary.trace import Trace, TraceFileError, load_trace, save_trace
 
 BATCH_TRACES = 25
 """Traces per batch (about ten seconds with the ``fuzz`` profile)."""
@@ -149,6 +152,39 @@ def fuzz(
     return FuzzResult(path is None, traces, steps, elapsed, first_seed, batch, failure, path)
 
 
+def check_replayable(trace: Trace) -> None:
+    """Refuse a trace whose steps name no game action, or call one with wrong arguments.
+
+    Such a trace is a bad file, not a failure the replay found.
+
+    Raises:
+        TraceFileError: naming the first bad step.
+    """
+    for number, step in enumerate(trace.steps, 1):
+        action = ACTIONS.get(step.action)
+        if action is None:
+            raise TraceFileError(f"step {number} names no game action: {step.action[:40]!r}")
+        hints = typing.get_type_hints(inspect.unwrap(action))
+        try:
+            inspect.signature(action).bind(None, **step.arguments)
+        except TypeError as error:
+            raise TraceFileError(f"step {number} ({step.action}): {error}") from None
+        for name, value in step.arguments.items():
+            expected = hints.get(name)
+            wrong_int = expected is int and isinstance(value, bool)
+            if isinstance(expected, type) and (not isinstance(value, expected) or wrong_int):
+                raise TraceFileError(
+                    f"step {number} ({step.action}): {name} is not of type {expected.__name__}"
+                )
+
+
 def replay_file(path: Path) -> MachineRun:
-    """Replay a saved trace file without Hypothesis (see :func:`adversary.machine.replay_trace`)."""
-    return replay_trace(load_trace(path))
+    """Replay a saved trace file without Hypothesis (see :func:`adversary.machine.replay_trace`).
+
+    Raises:
+        TraceFileError: when the file is not a replayable trace (see :func:`load_trace`
+            and :func:`check_replayable`).
+    """
+    trace = load_trace(path)
+    check_replayable(trace)
+    return replay_trace(trace)

@@ -18,32 +18,20 @@ from typing import Concatenate, NoReturn, ParamSpec, TypeVar
 
 from adversary import properties
 from adversary import world as worlds
-from adversary.actors import (
-    OPERATOR,
-    OPERATOR_TWO,
-    WATCHER,
-    make_funded_world,
-)
+from adversary.actors import make_funded_world
 from adversary.roster import BYZANTINE_ENV, EMPTY_ROOT, ENVIRONMENTS, HONEST_OWNERS
 from adversary.trace import Argument, Step, format_steps
 from adversary.world import World
+from fixtures import OPERATOR, OPERATOR_TWO, WATCHER
+from spec.environments.payments import transactions
+from spec.environments.payments.transactions import Output, SignedTransaction
 from spec.errors import Rejected, RejectionReason
 from spec.invariants import evaluate
-from spec.invariants import settlement as settlement_invariants
 from spec.invariants.evaluate import Violation
-from spec.payments import transactions
-from spec.payments.transactions import (
-    Output,
-    OutputPosition,
-    SignedTransaction,
-)
 from spec.primitives import NATIVE_TOKEN, Address, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.operations import (
-    Deposit,
-    Operation,
-    SubmitBlock,
-)
-from spec.settlement.state import BlockKind, Exit, ExitStatus
+from spec.settlement.operations import Deposit, SubmitBlock
+from spec.settlement.state import BlockKind, Exit, ExitStatus, OutputPosition
+from spec.settlement.transition import Operation, get_operation_environment_id
 
 
 class TraceFailure(AssertionError):  # noqa: N818 - names the outcome, like Rejected
@@ -195,7 +183,7 @@ class GameState:
         violations = properties.check_step(pre, post)
         if len(post.log) > len(pre.log):
             operation = post.log[-1]
-            env = settlement_invariants.get_operation_environment_id(operation)
+            env = get_operation_environment_id(operation)
             if env is not None:
                 for partner in self.get_pair_partners(env):
                     violations += evaluate.check_settlement_pair(pre.settlement, operation, partner)
@@ -302,6 +290,14 @@ class GameState:
     def has_late_honest_exits(self) -> bool:
         """Return whether honest users have seen a bad block and still have outputs there."""
         return any(self.get_unclaimed_outputs(env, HONEST_OWNERS) for env in self.noticed)
+
+    def has_closed_exits(self) -> bool:
+        """Return whether any exit was challenged or processed."""
+        return any(
+            exit.status != ExitStatus.OPEN
+            for env in self.get_environment_ids()
+            for _, exit in self.get_exits(env)
+        )
 
     def has_open_exits(self) -> bool:
         """Return whether any exit is still open."""

@@ -11,13 +11,6 @@ exit ordering (INV-19) are checked.
 from __future__ import annotations
 
 from adversary import properties
-from adversary.actors import (
-    ALICE,
-    BOB,
-    CAROL,
-    MALLORY,
-    Actor,
-)
 from adversary.game import action
 from adversary.moves import GameMoves
 from adversary.roster import (
@@ -29,11 +22,9 @@ from adversary.roster import (
     TOKENS,
     USERS,
 )
-from spec.payments.transactions import (
-    OutputPosition,
-)
+from fixtures import ALICE, BOB, CAROL, MALLORY, Actor
 from spec.primitives import Address
-from spec.settlement.state import ExitStatus
+from spec.settlement.state import ExitStatus, OutputPosition
 
 
 class HonestActions(GameMoves):
@@ -125,10 +116,14 @@ class HonestActions(GameMoves):
         self.start_exit(env, self.get_output(env, position).owner, position, "")
 
     @action
-    def honest_users_exit_compromised_environments(self) -> None:
-        """Honest users who have seen a bad block exit everything they own there."""
+    def honest_users_exit_compromised_environments(self, *, youngest_first: bool = False) -> None:
+        """Honest users who have seen a bad block exit everything they own there.
+
+        With ``youngest_first`` they start with their youngest outputs (see
+        :meth:`exit_honest_outputs`).
+        """
         for env in sorted(self.noticed):
-            self.exit_honest_outputs(env)
+            self.exit_honest_outputs(env, youngest_first)
 
     @action
     def watchers_watch(self) -> None:

@@ -10,33 +10,26 @@ from __future__ import annotations
 
 from adversary import properties
 from adversary import world as worlds
-from adversary.actors import (
-    WATCHER,
-    Actor,
-)
 from adversary.game import GameState
 from adversary.properties import format_position
 from adversary.roster import HONEST_OWNERS, MAX_PAYMENTS_PER_BLOCK, TOKEN_NAMES_BY_ADDRESS, TOKENS
 from adversary.world import World
+from fixtures import WATCHER, Actor
 from spec import merkle
-from spec.errors import Rejected, RejectionReason
-from spec.payments import chain as child_chain
-from spec.payments import transactions
-from spec.payments.transactions import (
+from spec.environments.payments import chain as child_chain
+from spec.environments.payments import transactions
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
 )
+from spec.errors import Rejected, RejectionReason
 from spec.primitives import Address, Uint8, Uint64, Uint256
-from spec.settlement.operations import (
-    ChallengeStandardExit,
-    StartStandardExit,
-)
-from spec.settlement.state import Exit, ExitStatus
+from spec.settlement.state import Exit, ExitStatus, OutputPosition
 
 
 def sign(
@@ -197,9 +190,15 @@ class GameMoves(GameState):
         text = f"StartStandardExit(env {env}, {format_position(position)}, {amount}{what})"
         self.apply(text, None, self.make_exit(env, owner, position))
 
-    def exit_honest_outputs(self, env: int) -> None:
-        """Have honest users exit every output they own in reality and never spent, in ``env``."""
-        for position in self.get_unclaimed_outputs(env, HONEST_OWNERS):
+    def exit_honest_outputs(self, env: int, youngest_first: bool = False) -> None:
+        """Have honest users exit every output they own in reality and never spent, in ``env``.
+
+        With ``youngest_first`` they start with the youngest output, so exit ids
+        run against positions: outputs of one block share an exitable time, and
+        the queue must then order them by position, whoever started first.
+        """
+        outputs = self.get_unclaimed_outputs(env, HONEST_OWNERS)
+        for position in reversed(outputs) if youngest_first else outputs:
             self.start_exit(env, self.get_output(env, position).owner, position, "")
 
     def watch(self) -> None:

@@ -6,7 +6,10 @@ Each :class:`Mutant` replaces attributes of spec modules while it is applied
 - a **dropped rule**: one module's ``require`` is swapped for one that ignores
   a single rejection reason, so exactly that check disappears;
 - a **changed rule**: a spec function is swapped for a wrong twin (an
-  off-by-one, a reversed order, a payment to the wrong party).
+  off-by-one, a reversed order, a payment to the wrong party); where the
+  function is an operation's process function, the row of the settlement
+  operation table is patched (:class:`RowPatch`), since the table holds the
+  function itself.
 
 Spec functions call each other through module globals, so a replacement takes
 effect wherever the patched module looks the name up. The invariant
@@ -23,11 +26,11 @@ from dataclasses import dataclass, replace
 from itertools import takewhile
 from typing import Any
 
+from spec.environments.payments.chain import ChildChainState
+from spec.environments.payments.transactions import FeeClaim
 from spec.errors import RejectionReason, require
-from spec.payments.chain import ChildChainState
-from spec.payments.transactions import FeeClaim
-from spec.primitives import NATIVE_TOKEN, Uint64
-from spec.settlement.operations import ChallengeStandardExit, ProcessExits
+from spec.primitives import NATIVE_TOKEN, Address, Uint64
+from spec.settlement.operations import ProcessExits
 from spec.settlement.state import (
     BlockKind,
     BlockRecord,
@@ -40,10 +43,25 @@ from spec.settlement.state import (
     get_vault_balance,
     with_environment,
 )
+from spec.settlement.transition import OPERATIONS
 from spec.totals import TokenTotals, add_to_totals, with_entry
 
-Patch = tuple[str, str, Any]
+ModulePatch = tuple[str, str, Any]
 """(module name, attribute name, replacement value)."""
+
+
+@dataclass(frozen=True)
+class RowPatch:
+    """Replace the process function of one row of the settlement operation table."""
+
+    operation_type: type
+    """The operation whose row is replaced."""
+    process: Callable[[SettlementState, Any], SettlementState]
+    """The wrong process function."""
+
+
+Patch = ModulePatch | RowPatch
+"""One replacement a mutant makes."""
 
 
 @dataclass(frozen=True)
@@ -78,16 +96,26 @@ def drop_rule(module: str, reason: RejectionReason) -> tuple[Patch, ...]:
 @contextmanager
 def applied(mutant: Mutant) -> Iterator[None]:
     """Apply a mutant's patches for the duration of a ``with`` block."""
-    saved = []
-    for module_name, attribute, value in mutant.patches:
+    saved: list[tuple[Any, Any, Any]] = []
+    for patch in mutant.patches:
+        if isinstance(patch, RowPatch):
+            table: Any = OPERATIONS
+            row = table[patch.operation_type]
+            saved.append((table, patch.operation_type, row))
+            table[patch.operation_type] = replace(row, process=patch.process)
+            continue
+        module_name, attribute, value = patch
         module = importlib.import_module(module_name)
         saved.append((module, attribute, getattr(module, attribute)))
         setattr(module, attribute, value)
     try:
         yield
     finally:
-        for module, attribute, original in reversed(saved):
-            setattr(module, attribute, original)
+        for target, key, original in reversed(saved):
+            if isinstance(target, dict):
+                target[key] = original
+            else:
+                setattr(target, key, original)
 
 
 # Changed rules (wrong twins of spec functions)
@@ -138,22 +166,18 @@ def next_child_number_one_later(state: SettlementState, environment: Environment
     return blocks.get_next_child_block_number(state, environment) + 1
 
 
-def challenge_paying_the_exiter(
-    state: SettlementState, operation: ChallengeStandardExit
+def cancellation_paying_the_exiter(
+    state: SettlementState, environment_id: Uint64, exit_id: Uint64, challenger: Address
 ) -> SettlementState:
     """Wrong: a successful challenge returns the bond to the exiter, not the challenger."""
-    from spec.settlement import exits  # noqa: PLC0415
-
-    environment = get_environment(state, operation.environment_id)
-    exit = exits.get_open_exit(environment, operation.exit_id)
-    exits.validate_spend(operation.environment_id, exit, operation)
-    cancelled = replace(exit, status=ExitStatus.CHALLENGED)
+    environment = state.environments[environment_id]
+    exit = environment.exits[exit_id]
     environment = replace(
         environment,
-        exits=with_entry(environment.exits, operation.exit_id, cancelled),
+        exits=with_entry(environment.exits, exit_id, replace(exit, status=ExitStatus.CHALLENGED)),
         bonds_held=environment.bonds_held - exit.bond,
     )
-    state = with_environment(state, operation.environment_id, environment)
+    state = with_environment(state, environment_id, environment)
     return credit(state, exit.owner, NATIVE_TOKEN, exit.bond)
 
 
@@ -234,7 +258,8 @@ def validate_fee_claim_strictly(
 
 
 EXITS = "spec.settlement.exits"
-CHAIN = "spec.payments.chain"
+PAYMENTS_EXITS = "spec.environments.payments.exits"
+CHAIN = "spec.environments.payments.chain"
 
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
@@ -245,12 +270,12 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "skip-challenge-signature-check",
         "any signature on the spend cancels an exit",
-        drop_rule(EXITS, RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER),
+        drop_rule(PAYMENTS_EXITS, RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER),
     ),
     Mutant(
         "skip-challenge-input-check",
         "a challenge's payment need not spend the exiting output",
-        drop_rule(EXITS, RejectionReason.CHALLENGE_NOT_SPENDING_EXIT),
+        drop_rule(PAYMENTS_EXITS, RejectionReason.CHALLENGE_NOT_SPENDING_EXIT),
     ),
     Mutant(
         "no-maturity-check",
@@ -260,12 +285,12 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "exitable-time-ignores-block-age",
         "every exit matures one MFP after it starts",
-        ((EXITS, "compute_exitable_time", exitable_time_ignoring_block_age),),
+        ((PAYMENTS_EXITS, "compute_exitable_time", exitable_time_ignoring_block_age),),
     ),
     Mutant(
         "young-outputs-wait-one-period",
         "young outputs wait one MFP from their block, not two",
-        ((EXITS, "compute_exitable_time", exitable_time_one_period_from_block),),
+        ((PAYMENTS_EXITS, "compute_exitable_time", exitable_time_one_period_from_block),),
     ),
     Mutant(
         "priority-ignores-position",
@@ -280,7 +305,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "processing-skips-immature-head",
         "processing pays mature exits behind an immature one",
-        (("spec.settlement.transition", "process_exit_queue", queue_skipping_immature),),
+        (RowPatch(ProcessExits, queue_skipping_immature),),
         equivalent_because=(
             "the queue is ordered by exitable time first, so every exit behind an immature "
             "one is immature too: skipping and stopping select the same exits"
@@ -289,7 +314,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "processing-ignores-limit",
         "processing ignores the call's limit",
-        (("spec.settlement.transition", "process_exit_queue", queue_ignoring_limit),),
+        (RowPatch(ProcessExits, queue_ignoring_limit),),
     ),
     Mutant(
         "deposit-interval-off-by-one",
@@ -299,13 +324,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "challenge-bond-to-exiter",
         "a challenged exit's bond goes back to the exiter",
-        (
-            (
-                "spec.settlement.transition",
-                "process_challenge_standard_exit",
-                challenge_paying_the_exiter,
-            ),
-        ),
+        ((PAYMENTS_EXITS, "process_exit_cancellation", cancellation_paying_the_exiter),),
     ),
     Mutant(
         "bond-kept-on-processing",
@@ -325,7 +344,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "exit-by-anyone",
         "anyone may exit any output",
-        drop_rule(EXITS, RejectionReason.EXIT_NOT_BY_OWNER),
+        drop_rule(PAYMENTS_EXITS, RejectionReason.EXIT_NOT_BY_OWNER),
     ),
     Mutant(
         "challenge-closed-exit",

@@ -6,21 +6,9 @@ machine that draws those actions (:mod:`adversary.machine`).
 
 from __future__ import annotations
 
-from adversary.actors import (
-    ALICE,
-    BOB,
-    CAROL,
-    DAVE,
-    MALLORY,
-    OPERATOR,
-    OPERATOR_TWO,
-    TOKEN_A,
-    WATCHER,
-)
-from spec.payments.transactions import (
-    OutputPosition,
-)
+from fixtures import ALICE, BOB, CAROL, DAVE, MALLORY, OPERATOR, OPERATOR_TWO, TOKEN_A, WATCHER
 from spec.primitives import NATIVE_TOKEN, Hash32, Uint8, Uint16, Uint64
+from spec.settlement.state import OutputPosition
 
 # Actors, tokens and environments
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import textwrap
 
-from adversary.actors import get_actor_name
 from adversary.scenarios.records import (
     Expectation,
     Movement,
@@ -19,6 +18,7 @@ from adversary.scenarios.records import (
     Step,
     get_token_name,
 )
+from fixtures import get_actor_name
 
 WIDTH = 88
 """Width of the rendered text."""

@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+MAX_TRACE_BYTES = 64 * 1024 * 1024
+"""Largest trace file read (64 MiB); a saved trace of a long fuzz run is a few hundred KiB."""
+
 TRACE_FORMAT = "plasma-spec/adversary-trace/v1"
 """The ``format`` value of every trace file."""
 
@@ -79,17 +82,29 @@ def step_to_json(step: Step) -> dict[str, Any]:
     return {"action": step.action, "arguments": dict(step.arguments), "notes": list(step.notes)}
 
 
-def step_from_json(document: Mapping[str, Any]) -> Step:
+class TraceFileError(ValueError):
+    """A file is not a readable adversary trace; the message says why, in one line."""
+
+
+def step_from_json(document: Any) -> Step:
     """Return the step a JSON object describes.
 
     Raises:
-        ValueError: when an argument is not a JSON scalar.
+        TraceFileError: when it is not an object with a string ``action``, an object of
+            scalar ``arguments`` and a list of string ``notes``.
     """
-    arguments = dict(document["arguments"])
+    if not isinstance(document, dict) or not isinstance(document.get("action"), str):
+        raise TraceFileError("a step is not an object with a string action")
+    action, arguments = document["action"], document.get("arguments")
+    if not isinstance(arguments, dict):
+        raise TraceFileError(f"the arguments of {action[:40]} are not an object")
     for name, value in arguments.items():
         if not isinstance(value, str | int | bool | None):
-            raise ValueError(f"argument {name} of {document['action']} is not a scalar")
-    return Step(str(document["action"]), arguments, tuple(document.get("notes", ())))
+            raise TraceFileError(f"argument {name[:40]} of {action[:40]} is not a scalar")
+    notes = document.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        raise TraceFileError(f"the notes of {action[:40]} are not a list of strings")
+    return Step(action, arguments, tuple(notes))
 
 
 def trace_to_json(trace: Trace) -> dict[str, Any]:
@@ -105,21 +120,28 @@ def trace_to_json(trace: Trace) -> dict[str, Any]:
     }
 
 
-def trace_from_json(document: Mapping[str, Any]) -> Trace:
+def trace_from_json(document: Any) -> Trace:
     """Return the trace a JSON object describes.
 
     Raises:
-        ValueError: when the object is not a trace of this format.
+        TraceFileError: when the object is not a trace of this format.
     """
-    if document.get("format") != TRACE_FORMAT:
-        raise ValueError(f"not a {TRACE_FORMAT} trace")
+    if not isinstance(document, dict) or document.get("format") != TRACE_FORMAT:
+        raise TraceFileError(f"not a {TRACE_FORMAT} trace (no such format field)")
+    steps, seed, extra = document.get("steps"), document.get("seed"), document.get("extra", {})
+    if not isinstance(steps, list):
+        raise TraceFileError("its steps are not a list")
+    if not (seed is None or (isinstance(seed, int) and not isinstance(seed, bool))):
+        raise TraceFileError("its seed is not a whole number")
+    if not isinstance(extra, dict):
+        raise TraceFileError("its extra field is not an object")
     return Trace(
-        steps=tuple(step_from_json(step) for step in document["steps"]),
+        steps=tuple(step_from_json(step) for step in steps),
         failure=str(document.get("failure", "")),
         program=str(document.get("program", "")),
         profile=str(document.get("profile", "")),
-        seed=document.get("seed"),
-        extra=dict(document.get("extra", {})),
+        seed=seed,
+        extra=extra,
     )
 
 
@@ -134,6 +156,21 @@ def load_trace(path: Path) -> Trace:
     """Read a trace file.
 
     Raises:
-        ValueError: when the file is not a trace of this format.
+        TraceFileError: when the file cannot be read, is larger than
+            :data:`MAX_TRACE_BYTES`, is not UTF-8 JSON, or is not a trace of this format.
     """
-    return trace_from_json(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_TRACE_BYTES + 1)
+    except OSError as error:
+        raise TraceFileError(f"cannot read it: {error.strerror or error}") from None
+    if len(data) > MAX_TRACE_BYTES:
+        raise TraceFileError(f"larger than {MAX_TRACE_BYTES:,} bytes")
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise TraceFileError("not UTF-8 text") from None
+    except (ValueError, RecursionError) as error:
+        # ValueError: not JSON, or an integer literal longer than Python reads
+        raise TraceFileError(f"not JSON ({str(error)[:80]})") from None
+    return trace_from_json(document)

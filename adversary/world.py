@@ -29,46 +29,44 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from spec.crypto import recover_signer
-from spec.errors import Rejected
-from spec.merkle import compute_merkle_proof
-from spec.payments.chain import (
+from spec.environments.payments.chain import (
     ChildChainState,
     apply_block,
     apply_deposit,
     apply_exit,
     compute_genesis_child_chain,
 )
-from spec.payments.transactions import (
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     DepositTransaction,
     Output,
-    OutputPosition,
     SignedTransaction,
     compute_block_root,
     compute_signing_hash,
     compute_transaction_leaf,
 )
+from spec.errors import Rejected
+from spec.merkle import compute_merkle_proof
 from spec.primitives import Address, Uint8, Uint16, Uint32, Uint64, Uint256
 from spec.settlement.blocks import get_next_child_block_number
 from spec.settlement.deposits import get_next_deposit_block_number
 from spec.settlement.operations import (
     AdvanceTime,
-    ChallengeStandardExit,
     Deposit,
-    Operation,
     ProcessExits,
     RegisterEnvironment,
-    StartStandardExit,
     SubmitBlock,
 )
 from spec.settlement.state import (
     EnvironmentKind,
     EnvironmentRules,
     ExitStatus,
+    OutputPosition,
     SettlementState,
 )
-from spec.settlement.transition import state_transition
+from spec.settlement.transition import Operation, state_transition
 from spec.totals import with_entry
 
 

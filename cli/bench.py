@@ -8,17 +8,26 @@ import sys
 import tempfile
 from dataclasses import asdict
 
-from reference.benchmarks import BenchmarkSettings, format_report, run_benchmarks
+from cli.failures import positive_float, positive_int
+from reference.benchmarks.runs import BenchmarkSettings, format_report, run_benchmarks
+
+MAX_SIZE = 10_000_000
+"""Largest workload size accepted (ten million transactions or exits)."""
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
-    """Return the sizes of a comma-separated list such as ``1000,10000``."""
-    try:
-        sizes = tuple(int(part) for part in text.split(",") if part)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not a list of sizes: {text!r}") from error
-    if any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError("sizes must be positive")
+    """Return the sizes of a comma-separated list such as ``1000,10000`` (an argparse type).
+
+    Raises:
+        argparse.ArgumentTypeError: unless it lists at least one whole number from 1 to
+            :data:`MAX_SIZE`.
+    """
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(part.isdecimal() and len(part) <= 8 for part in parts):
+        raise argparse.ArgumentTypeError(f"not a list of sizes: {text[:60]!r}")
+    sizes = tuple(int(part) for part in parts)
+    if any(not 1 <= size <= MAX_SIZE for size in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be from 1 to {MAX_SIZE:,}")
     return sizes
 
 
@@ -81,11 +90,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="exit workload sizes (default: 1000,10000,100000)",
     )
     parser.add_argument(
-        "--workers", type=int, default=2, help="signature-recovery threads (default: 2)"
+        "--workers",
+        type=positive_int,
+        default=2,
+        help="signature-recovery threads, at least 1 (default: 2)",
     )
     parser.add_argument(
         "--spec-budget",
-        type=float,
+        type=positive_float,
         default=120.0,
         metavar="SECONDS",
         help="skip a spec run projected to take longer (default: 120)",

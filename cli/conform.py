@@ -2,13 +2,22 @@
 
 ``plasma-spec conform [--impl CMD]`` starts the implementation's adapter
 (default: the bundled reference adapter), replays every vector (a directory
-given with ``--vectors``, or the suite of ``--preset`` built on the fly), then
+given with ``--vectors``, or the suite of ``--preset`` built on the fly, or
+none with ``--no-vectors``), then
 runs ``--traces`` random differential traces (``--seed``) of each area with a
 generator (``settlement``, ``payments-chain``) the implementation announces,
 within ``--minutes``; an area it lacks is skipped and counted as skipped. A
 disagreement is shrunk to a minimal trace, printed with a field-level diff and
-written as a vector under ``--failures``. Exit codes: 0 all agreed, 1 a
-disagreement, 2 the implementation hung, crashed or answered garbage.
+written as a vector under ``--failures``.
+
+Exit codes (``cli.failures.ExitStatus``): 0 all agreed; 1 a disagreement; 2 a
+usage error, found before the implementation starts (an ``--impl`` that is
+empty, badly quoted or names no executable program, a ``--vectors`` path
+that does not exist or holds no vector, a negative count or a duration that
+is not positive, a ``--failures`` path that is a file); 3 the implementation
+hung, crashed or answered garbage; 4 a vector given with ``--vectors`` is
+malformed (not JSON, against the schema, or an initial state that does not
+match its digest), reported with its file before any vector runs.
 """
 
 from __future__ import annotations
@@ -16,14 +25,24 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import shutil
 import sys
 import time
 from pathlib import Path
 
+from cli.failures import (
+    ExitStatus,
+    MalformedVectorError,
+    UsageError,
+    non_negative_int,
+    positive_float,
+    require_directory_or_absent,
+)
 from conformance.client import Implementation, ImplementationFailure
 from conformance.differential import GENERATORS, DifferentialRun, run_differential
+from conformance.readable import JsonValue
 from conformance.runner import FAILED, PASSED, SKIPPED, VectorResult, run_vector, say_hello
-from conformance.suite import list_traces, load_vectors
+from conformance.suite import VectorFileError, list_traces, load_vectors
 from conformance.trace import make_vector
 from spec.presets import PRESETS
 
@@ -43,32 +62,98 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "implementation adapter (conformance/PROTOCOL.md).",
     )
     parser.add_argument("--impl", default=REFERENCE_ADAPTER, help="adapter command line")
-    parser.add_argument("--vectors", type=Path, help="vector directory or file (default: built)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--vectors", type=Path, help="vector directory or file (default: built)")
+    source.add_argument(
+        "--no-vectors", action="store_true", help="run no vector, only the differential traces"
+    )
     parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
     parser.add_argument(
-        "--traces", type=int, default=DEFAULT_TRACES, help="differential traces per area"
+        "--traces",
+        type=non_negative_int,
+        default=DEFAULT_TRACES,
+        help="differential traces per area (0: none)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the differential traces")
-    parser.add_argument("--minutes", type=float, default=5.0, help="time budget")
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per answer")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed of the differential traces"
+    )
+    parser.add_argument("--minutes", type=positive_float, default=5.0, help="time budget")
+    parser.add_argument("--timeout", type=positive_float, default=10.0, help="seconds per answer")
     parser.add_argument("--failures", type=Path, default=Path("conformance-failures"))
     parser.set_defaults(run=run_conform)
 
 
-def run_conform(arguments: argparse.Namespace) -> int:
-    """Run the check; return the exit code."""
-    deadline = time.monotonic() + 60 * arguments.minutes
-    implementation = Implementation(arguments.impl, arguments.timeout)
+def parse_command(command: str) -> list[str]:
+    """Return the words of an adapter command line whose program can be run.
+
+    Raises:
+        UsageError: when it is empty, badly quoted, or names no executable program.
+    """
     try:
-        return check(implementation, arguments, deadline)
+        words = shlex.split(command)
+    except ValueError as error:
+        raise UsageError(f"--impl {command[:80]!r} cannot be split into words: {error}") from None
+    if not words:
+        raise UsageError("--impl is empty; give the adapter's command line")
+    program = words[0]
+    found = shutil.which(program)
+    if found is None:
+        raise UsageError(f"--impl names no executable program: {program[:80]!r}")
+    return words
+
+
+def load_requested_vectors(
+    arguments: argparse.Namespace,
+) -> list[tuple[str, dict[str, JsonValue]]] | None:
+    """Return the vectors given with ``--vectors`` (None when none were given).
+
+    Raises:
+        UsageError: when the path does not exist or holds no vector.
+        MalformedVectorError: when a vector file is malformed.
+    """
+    if arguments.vectors is None:
+        return None
+    if not arguments.vectors.exists():
+        raise UsageError(f"--vectors {arguments.vectors} does not exist")
+    try:
+        vectors = load_vectors(arguments.vectors)
+    except VectorFileError as error:
+        raise MalformedVectorError(error.path, error.problem) from None
+    if not vectors:
+        raise UsageError(f"--vectors {arguments.vectors} holds no vector (*.json)")
+    return vectors
+
+
+def run_conform(arguments: argparse.Namespace) -> int:
+    """Run the check; return the exit code.
+
+    Raises:
+        UsageError: for an adapter that cannot start, or unusable paths.
+        MalformedVectorError: for a malformed vector.
+    """
+    deadline = time.monotonic() + 60 * arguments.minutes
+    words = parse_command(arguments.impl)
+    require_directory_or_absent(arguments.failures, "--failures")
+    vectors = load_requested_vectors(arguments)
+    try:
+        implementation = Implementation(shlex.join(words), arguments.timeout)
+    except OSError as error:
+        raise UsageError(f"--impl cannot be started: {error.strerror or error}") from None
+    try:
+        return check(implementation, arguments, deadline, vectors)
     except ImplementationFailure as failure:
         print(f"FAIL: the implementation {failure.kind}: {failure.detail}")
-        return 2
+        return ExitStatus.IMPLEMENTATION
     finally:
         implementation.close()
 
 
-def check(implementation: Implementation, arguments: argparse.Namespace, deadline: float) -> int:
+def check(
+    implementation: Implementation,
+    arguments: argparse.Namespace,
+    deadline: float,
+    requested: list[tuple[str, dict[str, JsonValue]]] | None,
+) -> int:
     """Say hello, replay the vectors, run the differential traces; return the exit code.
 
     Raises:
@@ -77,8 +162,10 @@ def check(implementation: Implementation, arguments: argparse.Namespace, deadlin
     name, capabilities = say_hello(implementation)
     print(f"Implementation: {name}; capabilities: {', '.join(sorted(capabilities))}")
     preset = PRESETS[arguments.preset]
-    if arguments.vectors is not None:
-        vectors = load_vectors(arguments.vectors)
+    if requested is not None:
+        vectors = requested
+    elif arguments.no_vectors:
+        vectors = []
     else:
         vectors = [(path, make_vector(trace)) for path, trace in list_traces(preset)]
     results = [run_vector(implementation, capabilities, path, v) for path, v in vectors]
@@ -122,11 +209,15 @@ def report_differential(run: DifferentialRun, arguments: argparse.Namespace) -> 
     if run.failure is None or run.result is None:
         return 0
     path = arguments.failures / f"differential-{run.area}-seed{arguments.seed}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(run.failure, indent=1) + "\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(run.failure, indent=1) + "\n")
+        where = f"written to {path}"
+    except OSError as error:
+        where = f"NOT written: cannot write {path}: {error.strerror or error}"
     print(
         f"FAIL differential {run.area} (found at trace {run.found_after}, "
-        f"shrunk to {len(run.failure['steps'])} steps), written to {path}"
+        f"shrunk to {len(run.failure['steps'])} steps), {where}"
     )
     print("\n".join(f"  {line}" for line in run.result.lines))
     return 1

@@ -7,7 +7,7 @@ its own SQLite file in the data directory; it makes deposits and payments,
 then plays two attacks (an invalid block paying Mallory from nowhere, and an
 exit of an output she already spent), and prints step by step what every
 party does, a summary of balances and the checks of the outcome
-(``reference.devnet_script``, ``reference.devnet_report``).
+(``reference.devnet.script``, ``reference.devnet.report``).
 
 Exit status: 0 when the demo's expectations hold, 1 when one does not, 2
 when the data directory already holds a devnet.
@@ -16,12 +16,12 @@ when the data directory already holds a devnet.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
-from reference.devnet_report import format_verdict, run_devnet
-from reference.devnet_script import Say
+from cli.failures import UsageError, non_negative_int, require_directory_or_absent
+from reference.devnet.report import format_verdict, run_devnet
+from reference.devnet.script import Say
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,21 +42,31 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="DIR",
         help="keep the parties' SQLite files in DIR (default: a temporary directory)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the amounts (default 0)")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed of the amounts (default 0)"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")
     parser.set_defaults(run=run_devnet_command)
 
 
 def run_devnet_command(arguments: argparse.Namespace) -> int:
-    """Run the ``devnet`` subcommand; return the exit code."""
+    """Run the ``devnet`` subcommand; return the exit code.
+
+    Raises:
+        UsageError: when ``--data`` is a file, already holds a devnet, or cannot be created.
+    """
     say: Say = ignore if arguments.quiet else print
     if arguments.data is None:
         with tempfile.TemporaryDirectory(prefix="plasma-devnet-") as directory:
             result = run_devnet(Path(directory), arguments.seed, say)
     else:
+        require_directory_or_absent(arguments.data, "--data")
         if arguments.data.exists() and any(arguments.data.glob("*.sqlite")):
-            print(f"plasma-spec devnet: {arguments.data} already holds a devnet", file=sys.stderr)
-            return 2
+            raise UsageError(f"--data {arguments.data} already holds a devnet")
+        try:
+            arguments.data.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"--data {arguments.data}: {error.strerror or error}") from None
         result = run_devnet(arguments.data, arguments.seed, say)
     if arguments.quiet:
         print(format_verdict(result))

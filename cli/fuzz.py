@@ -5,6 +5,10 @@
   shrunk trace in DIR, prints the file's path and exits with 1.
 - ``plasma-spec fuzz --replay FILE`` replays a saved trace without Hypothesis;
   it exits with 0 when the trace passes and 1 when it fails (the failure reproduces).
+
+A file that is not a replayable trace (missing, unreadable, not JSON, not of
+the trace format, naming unknown actions or wrong arguments), a duration that
+is not positive, or an output path that is a file, exit with 2 before any work.
 """
 
 from __future__ import annotations
@@ -15,13 +19,24 @@ from pathlib import Path
 
 from adversary.fuzz import fuzz, replay_file
 from adversary.machine import PROFILES
-from adversary.trace import format_steps
+from adversary.trace import TraceFileError, format_steps
+from cli.failures import (
+    UsageError,
+    non_negative_int,
+    positive_float,
+    require_directory_or_absent,
+)
 
 
 def run_fuzz(arguments: argparse.Namespace) -> int:
-    """Fuzz, or replay a trace file; return the exit code."""
+    """Fuzz, or replay a trace file; return the exit code.
+
+    Raises:
+        UsageError: for a trace file that cannot be replayed, or an output path that is a file.
+    """
     if arguments.replay is not None:
         return run_replay(arguments.replay)
+    require_directory_or_absent(arguments.output, "--output")
     result = fuzz(
         arguments.minutes,
         sys.stderr,
@@ -44,8 +59,15 @@ def run_fuzz(arguments: argparse.Namespace) -> int:
 
 
 def run_replay(path: Path) -> int:
-    """Replay one trace file and print its steps and outcome; return the exit code."""
-    run = replay_file(path)
+    """Replay one trace file and print its steps and outcome; return the exit code.
+
+    Raises:
+        UsageError: when the file is not a replayable trace.
+    """
+    try:
+        run = replay_file(path)
+    except TraceFileError as error:
+        raise UsageError(f"{path} is not a replayable trace: {error}") from None
     print(format_steps(run.trace))
     if run.passed:
         print(f"\nreplay of {path} passed ({run.steps} steps)")
@@ -64,8 +86,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "watchers) under the fuzz profile; save and print any failing trace."
         ),
     )
-    parser.add_argument("--minutes", type=float, default=10.0, help="how long to run (10)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the first batch")
+    parser.add_argument("--minutes", type=positive_float, default=10.0, help="how long to run (10)")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=None, help="seed of the first batch"
+    )
     parser.add_argument(
         "--output",
         type=Path,

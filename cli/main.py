@@ -9,21 +9,29 @@ Subcommands:
   throughput), ``devnet`` (the reference node's parties on this machine),
   ``vectors`` (write the conformance suite) and ``conform`` (test an
   implementation through its adapter).
+
+Exit statuses are those of :class:`cli.failures.ExitStatus` (0 done, 1 a check
+failed, 2 a usage error, 3 the implementation under test failed, 4 a vector
+is malformed); a user's mistake is one line on standard error, never a
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import json
 import os
 import sys
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
+from cli.failures import ExitStatus, MalformedVectorError, UsageError
 from spec import SPEC_VERSION
-from spec.invariants.catalog import CATALOG, Invariant
+from spec.invariants.catalog import CATALOG
+from spec.invariants.checks import describe_check
+from spec.invariants.entry import Invariant
 
 WIDTH = 88
 """Width of the text output."""
@@ -53,7 +61,19 @@ def wrap(text: str, first: str, rest: str) -> str:
     )
 
 
-def format_invariant(invariant: Invariant) -> str:
+def get_scenario_count() -> int:
+    """Return how many attack scenarios there are (the catalog's checks show the number)."""
+    from adversary.scenarios.framework import list_scenarios  # noqa: PLC0415 - only when shown
+
+    return len(list_scenarios())
+
+
+def describe_checks(invariant: Invariant, scenario_count: int) -> list[str]:
+    """Return the checks of an invariant as lines of text, with the number of scenarios."""
+    return [describe_check(check, scenario_count) for check in invariant.checks]
+
+
+def format_invariant(invariant: Invariant, scenario_count: int) -> str:
     """Return the text form of one catalogued invariant."""
     scopes = ", ".join(scope.value for scope in invariant.scopes)
     lines = [f"{invariant.identifier}  {invariant.title}  [{invariant.layer.value}; {scopes}]"]
@@ -65,22 +85,50 @@ def format_invariant(invariant: Invariant) -> str:
         if text:
             lines.append(wrap(f"{label}: {text}", "  ", "    "))
     lines.append("  Checks:")
-    lines.extend(wrap(check, "    - ", "      ") for check in invariant.checks)
+    lines.extend(
+        wrap(check, "    - ", "      ") for check in describe_checks(invariant, scenario_count)
+    )
     return "\n".join(lines)
+
+
+def make_invariant_document(invariant: Invariant, scenario_count: int) -> dict[str, Any]:
+    """Return the JSON form of one catalogued invariant (ids and enumerations as strings)."""
+    return {
+        "identifier": invariant.identifier.value,
+        "title": invariant.title,
+        "layer": invariant.layer.value,
+        "scopes": [scope.value for scope in invariant.scopes],
+        "statement": invariant.statement,
+        "rationale": invariant.rationale,
+        "strengthening": invariant.strengthening,
+        "checks": describe_checks(invariant, scenario_count),
+    }
 
 
 def run_invariants(arguments: argparse.Namespace) -> int:
     """Print the invariant catalog as text or JSON."""
+    count = get_scenario_count()
     if arguments.json:
         document = {
             "spec_version": SPEC_VERSION,
-            "invariants": [dataclasses.asdict(invariant) for invariant in CATALOG],
+            "invariants": [make_invariant_document(invariant, count) for invariant in CATALOG],
         }
         print(json.dumps(document, indent=2))
     else:
         print(f"plasma-spec {SPEC_VERSION}: invariant catalog ({len(CATALOG)} invariants)\n")
-        print("\n\n".join(format_invariant(invariant) for invariant in CATALOG))
+        print("\n\n".join(format_invariant(invariant, count) for invariant in CATALOG))
     return 0
+
+
+EXIT_STATUSES = """exit status:
+  0  done, every check passed
+  1  a check failed (a disagreement, a failing proof, scenario, replay or devnet check,
+     a surviving mutant, a missed rejection reason)
+  2  usage error: a bad argument, or an input or output path that cannot be used
+  3  conform: the implementation under test hung, crashed or answered garbage
+  4  conform: a vector given with --vectors is malformed (the message names its file)
+  141  the reader closed the output pipe (as a shell reports a command ended by SIGPIPE)"""
+"""The exit statuses, as ``plasma-spec --help`` shows them."""
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -88,6 +136,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="plasma-spec",
         description="Executable specification of the Plasma protocol.",
+        epilog=EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"plasma-spec {SPEC_VERSION}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -107,12 +157,19 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     arguments = make_parser().parse_args(argv)
+    prefix = f"plasma-spec {arguments.command}"
     try:
         code: int = arguments.run(arguments)
+    except UsageError as error:
+        print(f"{prefix}: error: {error}", file=sys.stderr)
+        return ExitStatus.USAGE
+    except MalformedVectorError as fault:
+        print(f"{prefix}: malformed vector {fault}", file=sys.stderr)
+        return ExitStatus.VECTOR
     except BrokenPipeError:
         # The reader (say, ``head``) closed the pipe: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return ExitStatus.PIPE_CLOSED
     return code
 
 

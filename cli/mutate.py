@@ -8,8 +8,10 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from adversary.machine import PROFILES
 from adversary.mutants import MUTANTS
 from adversary.mutation import MutantOutcome, MutationReport, run_mutation_analysis
+from cli.failures import UsageError, positive_int
 
 
 def format_outcome(outcome: MutantOutcome) -> str:
@@ -40,11 +42,21 @@ def format_report(report: MutationReport) -> str:
 
 
 def run_mutate(arguments: argparse.Namespace) -> int:
-    """Run the mutation analysis and print the report; non-zero if a mutant survived."""
+    """Run the mutation analysis and print the report; non-zero if a mutant survived.
+
+    Raises:
+        UsageError: when ``--only`` names an unknown mutant.
+    """
     if arguments.list:
         for mutant in MUTANTS:
             print(f"{mutant.name:<34} {mutant.wrong_rule}")
         return 0
+    known = {mutant.name for mutant in MUTANTS}
+    unknown = [name for name in arguments.only or () if name not in known]
+    if unknown:
+        raise UsageError(
+            f"no mutant named {', '.join(repr(name[:60]) for name in unknown[:3])}; see --list"
+        )
     names = arguments.only or None
     print(
         f"running {len(names or MUTANTS)} mutants, {arguments.jobs} at a time...", file=sys.stderr
@@ -70,14 +82,20 @@ def register(commands: Any) -> None:
         description=(
             "Apply each mutant (a deliberately wrong rule) to the spec in its own process, "
             "run the attack scenarios and the stateful adversarial test against it, and "
-            "report which mutants were caught. Exit status 1 if any survived unexplained."
+            "report which mutants were caught. Exit status 1 if any survived unexplained, "
+            "2 for an unknown mutant name or a bad --jobs."
         ),
     )
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these mutants")
-    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument(
-        "--profile", default="mutation", help="Hypothesis profile of the stateful test"
+        "--jobs", type=positive_int, default=2, help="mutants run at once (default 2)"
+    )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="mutation",
+        help="Hypothesis profile of the stateful test",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.set_defaults(run=run_mutate)

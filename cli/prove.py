@@ -23,7 +23,8 @@ from typing import Any
 from proofs.results import CheckResult, Method, Outcome
 from proofs.runner import run_all_checks, select_checkers
 from spec import SPEC_VERSION
-from spec.invariants.catalog import CATALOG
+from spec.invariants.catalog import get_invariant
+from spec.invariants.ids import InvariantId
 
 STATEMENT_WIDTH = 44
 """Characters of an invariant's statement shown in a row."""
@@ -42,7 +43,7 @@ OUTCOME_RANK = {
 class ReportRow:
     """One line of the report: an invariant checked by one method."""
 
-    invariant: str
+    invariant: InvariantId
     """Catalog id."""
     statement: str
     """The catalog statement, shortened."""
@@ -61,12 +62,10 @@ def shorten(text: str, width: int = STATEMENT_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def get_statement(identifier: str) -> str:
-    """Return the shortened statement of a catalogued invariant (empty if unknown)."""
-    for invariant in CATALOG:
-        if invariant.identifier == identifier:
-            return shorten(f"{invariant.title}: {invariant.statement}")
-    return ""
+def get_statement(identifier: InvariantId) -> str:
+    """Return the shortened title and statement of a catalogued invariant."""
+    invariant = get_invariant(identifier)
+    return shorten(f"{invariant.title}: {invariant.statement}")
 
 
 def describe_method(result: CheckResult) -> str:
@@ -84,7 +83,7 @@ def combine_outcomes(results: Sequence[CheckResult]) -> Outcome:
 
 def make_rows(results: Sequence[CheckResult]) -> list[ReportRow]:
     """Return one row per (invariant, method) of the checks that are not negative controls."""
-    groups: dict[tuple[str, str], list[CheckResult]] = {}
+    groups: dict[tuple[InvariantId, str], list[CheckResult]] = {}
     for result in results:
         if result.method == Method.NEGATIVE_CONTROL:
             continue

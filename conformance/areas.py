@@ -1,13 +1,14 @@
-"""The two areas a trace can exercise, and how the spec runs one step of each.
+"""The areas a trace can exercise, and how the spec runs one step of each.
 
 An **area** is one state machine of the protocol with its state type, its
 operation union and its state transition:
 
 - ``settlement``: :class:`~spec.settlement.state.SettlementState` moved by the
   settlement operations (``spec.settlement.transition.state_transition``);
-- ``payments-chain``: :class:`~spec.payments.chain.ChildChainState` moved by
-  the three child chain steps below (``apply_deposit``, ``apply_block``,
-  ``apply_exit`` of ``spec.payments.chain``);
+- one area per environment kind's child chain, named by the kind
+  (``EnvironmentKindSpec.chain.area``): for payments, ``payments-chain``,
+  :class:`~spec.environments.payments.chain.ChildChainState` moved by the
+  steps of ``spec.environments.payments.steps``;
 - ``codec``: the canonical encoding itself. Its state is the canonical bytes
   of the last value decoded; a :class:`Decode` step decodes bytes as a named
   type (``CODEC_TYPES``) and re-encodes them. Some rejections (a flag byte
@@ -30,19 +31,21 @@ from typing import Any
 
 from conformance.readable import JsonValue, from_view
 from spec.crypto import keccak256
-from spec.digest import compute_child_chain_digest, compute_settlement_digest
+from spec.digest import compute_digest, compute_settlement_digest
+from spec.dispatch import apply_operation
 from spec.encoding import decode_as, encode, is_union
-from spec.errors import Rejected, RejectionReason
-from spec.payments.chain import ChildChainState, apply_block, apply_deposit, apply_exit
-from spec.payments.transactions import (
+from spec.environments.interface import ChildChainSpec
+from spec.environments.payments.chain import ChildChainState
+from spec.environments.payments.steps import ChainOperation
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
-    DepositTransaction,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
 )
+from spec.environments.registry import KINDS
+from spec.errors import Rejected, RejectionReason
 from spec.presets import Preset
 from spec.primitives import (
     Address,
@@ -54,59 +57,11 @@ from spec.primitives import (
     Uint64,
     Uint256,
 )
-from spec.settlement.operations import Operation
-from spec.settlement.state import SettlementState
-from spec.settlement.transition import state_transition
+from spec.settlement.state import EnvironmentKind, OutputPosition, SettlementState
+from spec.settlement.transition import Operation, state_transition
 
 READABLE_ARGUMENTS = "readable-arguments"
 """Capability: the implementation builds operations from readable views (and range-checks them)."""
-
-
-@dataclass(frozen=True)
-class ApplyDeposit:
-    """Child chain step: apply a deposit block (``spec.payments.chain.apply_deposit``)."""
-
-    block_number: Uint64
-    """Number of the deposit block."""
-    deposit: DepositTransaction
-    """Its one transaction."""
-
-
-@dataclass(frozen=True)
-class ApplyBlock:
-    """Child chain step: apply a child block (``spec.payments.chain.apply_block``)."""
-
-    block_number: Uint64
-    """Number of the child block."""
-    block: Block
-    """Its transactions."""
-
-
-@dataclass(frozen=True)
-class ApplyExit:
-    """Child chain step: remove an exited output (``spec.payments.chain.apply_exit``)."""
-
-    position: OutputPosition
-    """Position of the output processed by an exit on the settlement layer."""
-
-
-ChainOperation = ApplyDeposit | ApplyBlock | ApplyExit
-"""Every child chain step; encoded with a one-byte variant tag in this order."""
-
-
-def apply_chain_operation(state: ChildChainState, operation: ChainOperation) -> ChildChainState:
-    """Apply one child chain step.
-
-    Raises:
-        Rejected: any reason of the spec function the step names.
-    """
-    match operation:
-        case ApplyDeposit():
-            return apply_deposit(state, operation.block_number, operation.deposit)
-        case ApplyBlock():
-            return apply_block(state, operation.block_number, operation.block)
-        case ApplyExit():
-            return apply_exit(state, operation.position)
 
 
 @dataclass(frozen=True)
@@ -181,24 +136,32 @@ class Area:
     """The spec's state digest."""
 
 
+def compute_chain_area(chain: ChildChainSpec) -> Area:
+    """Return the area of an environment kind's child chain."""
+    return Area(
+        chain.area,
+        chain.state_type,
+        chain.operation_hint,
+        lambda state, operation: apply_operation(chain.operations, state, operation),
+        lambda state: compute_digest(chain.digest_domain, state),
+    )
+
+
 SETTLEMENT = Area(
     "settlement", SettlementState, Operation, state_transition, compute_settlement_digest
 )
 """The settlement layer (root contract)."""
 
-PAYMENTS_CHAIN = Area(
-    "payments-chain",
-    ChildChainState,
-    ChainOperation,
-    apply_chain_operation,
-    compute_child_chain_digest,
-)
+CHAIN_AREAS = {kind: compute_chain_area(spec.chain) for kind, spec in KINDS.items()}
+"""Each environment kind's child chain, by kind."""
+
+PAYMENTS_CHAIN = CHAIN_AREAS[EnvironmentKind.PAYMENTS]
 """The payments child chain."""
 
 CODEC = Area("codec", bytes, Decode, apply_decode, compute_codec_digest)
 """The canonical encoding."""
 
-AREAS = {area.name: area for area in (SETTLEMENT, PAYMENTS_CHAIN, CODEC)}
+AREAS = {area.name: area for area in (SETTLEMENT, *CHAIN_AREAS.values(), CODEC)}
 """Every area, by name."""
 
 

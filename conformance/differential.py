@@ -1,8 +1,9 @@
 """Differential traces: random histories of one area run on the spec and the implementation.
 
 Each area with a generator (:data:`GENERATORS`: ``settlement`` from
-:mod:`conformance.settlement_moves`, ``payments-chain`` from
-:mod:`conformance.chain_moves`) draws a list of moves with Hypothesis and
+:mod:`conformance.settlement_moves`, and each environment kind's child chain
+area from that kind's package, ``payments-chain`` from
+:mod:`conformance.payments.moves`) draws a list of moves with Hypothesis and
 turns it into a trace from the area's initial state. Every trace is replayed
 through the adapter like a vector (:func:`run_vector`): reset, apply each
 step, compare outcome, reason and digest with the spec (vectors without
@@ -23,13 +24,15 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from conformance.chain_moves import CHAIN_MOVES, build_chain_trace
+from conformance.areas import CHAIN_AREAS, SETTLEMENT
 from conformance.client import Implementation
+from conformance.payments.moves import CHAIN_MOVES, build_chain_trace
 from conformance.readable import JsonValue
 from conformance.runner import FAILED, VectorResult, run_vector
 from conformance.settlement_moves import MOVES, build_settlement_trace
 from conformance.trace import Trace, make_vector
 from spec.presets import Preset
+from spec.settlement.state import EnvironmentKind
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,8 @@ class TraceGenerator:
 
 
 GENERATORS = {
-    "settlement": TraceGenerator(MOVES, build_settlement_trace, 25),
-    "payments-chain": TraceGenerator(CHAIN_MOVES, build_chain_trace, 25),
+    SETTLEMENT.name: TraceGenerator(MOVES, build_settlement_trace, 25),
+    CHAIN_AREAS[EnvironmentKind.PAYMENTS].name: TraceGenerator(CHAIN_MOVES, build_chain_trace, 25),
 }
 """The areas differential traces cover, in the order they run, by name."""
 

@@ -33,15 +33,16 @@ from typing import Any
 
 from conformance.readable import JsonValue
 from conformance.reference_adapter import ReferenceAdapter, serve
-from reference import settlement_exits
-from reference.chain_walk import OUTPUT_INDEX_BYTES, BlockWalk, add_to_total
-from reference.settlement_access import SettlementTables
+from reference.environments.payments import exit_game as settlement_exits
+from reference.environments.payments.walk import OUTPUT_INDEX_BYTES, BlockWalk, add_to_total
+from reference.settlement.exit_tables import ExitTables
 from spec.encoding import Reader, read
+from spec.environments.payments.exits import ChallengeStandardExit
+from spec.environments.payments.transactions import FeeClaim
 from spec.errors import RejectionReason, require
-from spec.payments.transactions import FeeClaim, OutputPosition
 from spec.primitives import Address, Uint64
-from spec.settlement.operations import ChallengeStandardExit, Operation
-from spec.settlement.state import Exit
+from spec.settlement.state import Exit, OutputPosition
+from spec.settlement.transition import Operation
 
 FAULTS = (
     "wrong-priority",
@@ -58,15 +59,15 @@ FAULTS = (
 
 def install_wrong_priority() -> None:
     """Make the reference pay the youngest mature exits first."""
-    original = SettlementTables.read_mature_exits
+    original = ExitTables.read_mature_exits
 
     def read_youngest_first(
-        self: SettlementTables, environment_id: int, token: Address, time: Uint64, limit: int
+        self: ExitTables, environment_id: int, token: Address, time: Uint64, limit: int
     ) -> list[tuple[Uint64, Exit]]:
         every = original(self, environment_id, token, time, 2**62)
         return list(reversed(every))[:limit]
 
-    SettlementTables.read_mature_exits = read_youngest_first  # type: ignore[method-assign]
+    ExitTables.read_mature_exits = read_youngest_first  # type: ignore[method-assign]
 
 
 def install_missing_signature_check() -> None:

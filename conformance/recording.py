@@ -21,18 +21,12 @@ from typing import Any
 import adversary.world as world_model
 from adversary.scenarios.framework import Scenario
 from adversary.scenarios.play import Play
-from conformance.areas import (
-    PAYMENTS_CHAIN,
-    SETTLEMENT,
-    ApplyBlock,
-    ApplyDeposit,
-    ApplyExit,
-    Area,
-)
+from conformance.areas import PAYMENTS_CHAIN, SETTLEMENT, Area
 from conformance.case_library.worlds import make_rich_world
 from conformance.trace import Trace, make_step_input
+from spec.environments.payments.chain import ChildChainState
+from spec.environments.payments.steps import ApplyBlock, ApplyDeposit, ApplyExit
 from spec.errors import Rejected
-from spec.payments.chain import ChildChainState
 from spec.presets import Preset
 
 

@@ -3,9 +3,11 @@
 Run as ``python -m conformance.reference_adapter``; it speaks the protocol of
 ``conformance/PROTOCOL.md`` on standard input and output. Each ``reset``
 opens a fresh in-memory store holding the given state; the settlement layer
-is a :class:`~reference.settlement.SettlementSimulator`, a child chain a
-:class:`~reference.chain.ChildChainLedger`. The codec area, which ``reference``
-shares with the spec, decodes and re-encodes with ``spec.encoding``.
+is a :class:`~reference.settlement.simulator.SettlementSimulator`, a
+payments child chain a
+:class:`~reference.environments.payments.ledger.ChildChainLedger`. The codec
+area, which ``reference`` shares with the spec, decodes and re-encodes with
+``spec.encoding``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import Any, TextIO
 from conformance import PROTOCOL
 from conformance.areas import AREAS, CODEC, READABLE_ARGUMENTS, StepInput, read_operation
 from conformance.readable import JsonValue, read_hex
-from reference.chain import ChildChainLedger
-from reference.settlement import SettlementSimulator
+from reference.environments.payments.ledger import ChildChainLedger
+from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.encoding import decode_as, encode
 from spec.errors import Rejected

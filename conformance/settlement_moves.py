@@ -18,9 +18,10 @@ paying them in the wrong order is caught within a few dozen traces.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import strategies as st
 
-from adversary.actors import ALICE, BOB, CAROL, OPERATOR, TOKEN_A, Actor
 from conformance.case_library.worlds import (
     ENVIRONMENT,
     make_deposit_exit,
@@ -31,21 +32,17 @@ from conformance.case_library.worlds import (
 )
 from conformance.cases import TraceBuilder
 from conformance.trace import Trace
+from fixtures import ALICE, BOB, CAROL, OPERATOR, TOKEN_A, Actor
 from spec.encoding import encode
+from spec.environments.payments.exits import ChallengeStandardExit
 from spec.presets import Preset
 from spec.primitives import NATIVE_TOKEN, Hash32, Uint8, Uint32, Uint64, Uint256
 from spec.settlement.blocks import get_next_child_block_number
 from spec.settlement.deposits import get_next_deposit_block_number
 from spec.settlement.exits import is_exit_mature
-from spec.settlement.operations import (
-    AdvanceTime,
-    ChallengeStandardExit,
-    Deposit,
-    Operation,
-    ProcessExits,
-    SubmitBlock,
-)
+from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, SubmitBlock
 from spec.settlement.state import ExitStatus, SettlementState, get_exit_of_position
+from spec.settlement.transition import Operation
 
 ACTORS = (ALICE, BOB, CAROL, OPERATOR)
 """Who the moves act for."""
@@ -198,40 +195,83 @@ def apply_challenge_move(
     builder.apply(ChallengeStandardExit(ENVIRONMENT, BOB.address, exit_id, payment, Uint8(0)))
 
 
-def apply_move(builder: TraceBuilder, move: Move, deposits: Deposits) -> None:
-    """Add the step a move stands for, against the builder's current state."""
-    kind, choice, number = move
+def apply_deposit_choice(
+    builder: TraceBuilder, choice: int, number: int, deposits: Deposits
+) -> None:
+    """``deposit``: a deposit by the chosen actor, usually after making room for it."""
+    if choice < 5:
+        make_room_for_deposit(builder)
+    apply_deposit_move(builder, ACTORS[choice % len(ACTORS)], number, deposits)
+
+
+def apply_submit_move(builder: TraceBuilder, choice: int, number: int, deposits: Deposits) -> None:
+    """``submit``: the next child block, by the operator unless ``choice`` is 6 or 7."""
     state: SettlementState = builder.state
-    actor = ACTORS[choice % len(ACTORS)]
-    if kind == "deposit":
-        if choice < 5:
-            make_room_for_deposit(builder)
-        apply_deposit_move(builder, actor, number, deposits)
-    elif kind == "submit":
-        child = get_next_child_block_number(state, state.environments[ENVIRONMENT])
-        sender = OPERATOR if choice < 6 else actor
-        builder.apply(
-            SubmitBlock(ENVIRONMENT, sender.address, child, Hash32(bytes([number % 256]) * 32))
-        )
-    elif kind == "exit" and deposits:
-        apply_exit_move(builder, choice, actor, deposits)
-    elif kind == "challenge" and deposits:
+    child = get_next_child_block_number(state, state.environments[ENVIRONMENT])
+    sender = OPERATOR if choice < 6 else ACTORS[choice % len(ACTORS)]
+    root = Hash32(bytes([number % 256]) * 32)
+    builder.apply(SubmitBlock(ENVIRONMENT, sender.address, child, root))
+
+
+def apply_exit_choice(builder: TraceBuilder, choice: int, number: int, deposits: Deposits) -> None:
+    """``exit``: the start of an exit of a deposit (nothing before the first deposit)."""
+    if deposits:
+        apply_exit_move(builder, choice, ACTORS[choice % len(ACTORS)], deposits)
+
+
+def apply_challenge_choice(
+    builder: TraceBuilder, choice: int, number: int, deposits: Deposits
+) -> None:
+    """``challenge``: Bob's challenge of an exit (nothing before the first deposit)."""
+    if deposits:
         apply_challenge_move(builder, choice, number, deposits)
-    elif kind == "queue":
-        apply_queue_move(builder, choice, number, deposits)
-    elif kind == "mature":
-        builder.apply(AdvanceTime(compute_maturity_time(state, number % 5)))
-        if choice < 6:
-            apply_process_move(builder, 5, number)
-    elif kind == "process":
-        apply_process_move(builder, choice, number)
-    elif kind == "time":
-        builder.apply(AdvanceTime(state.time + number * 3))
-    elif kind == "bytes":
-        encoding = encode(Deposit(ENVIRONMENT, actor.address, TOKEN_A, Uint256(1)), Operation)
-        builder.apply_bytes(
-            encoding[: number % len(encoding)] if choice % 2 else encoding + b"\x00"
-        )
+
+
+def apply_mature_move(builder: TraceBuilder, choice: int, number: int, deposits: Deposits) -> None:
+    """``mature``: time moves until every open exit is mature; usually the queue is processed."""
+    builder.apply(AdvanceTime(compute_maturity_time(builder.state, number % 5)))
+    if choice < 6:
+        apply_process_move(builder, 5, number)
+
+
+def apply_process_choice(
+    builder: TraceBuilder, choice: int, number: int, deposits: Deposits
+) -> None:
+    """``process``: a call processing exits (see :func:`apply_process_move`)."""
+    apply_process_move(builder, choice, number)
+
+
+def apply_time_move(builder: TraceBuilder, choice: int, number: int, deposits: Deposits) -> None:
+    """``time``: the clock moves ``3 * number`` seconds (a rejection when that is 0)."""
+    state: SettlementState = builder.state
+    builder.apply(AdvanceTime(state.time + number * 3))
+
+
+def apply_bytes_move(builder: TraceBuilder, choice: int, number: int, deposits: Deposits) -> None:
+    """``bytes``: a deposit's encoding cut short, or with a byte after it (undecodable)."""
+    actor = ACTORS[choice % len(ACTORS)]
+    encoding = encode(Deposit(ENVIRONMENT, actor.address, TOKEN_A, Uint256(1)), Operation)
+    builder.apply_bytes(encoding[: number % len(encoding)] if choice % 2 else encoding + b"\x00")
+
+
+MOVE_BUILDERS: dict[str, Callable[[TraceBuilder, int, int, Deposits], None]] = {
+    "deposit": apply_deposit_choice,
+    "submit": apply_submit_move,
+    "exit": apply_exit_choice,
+    "challenge": apply_challenge_choice,
+    "queue": apply_queue_move,
+    "mature": apply_mature_move,
+    "process": apply_process_choice,
+    "time": apply_time_move,
+    "bytes": apply_bytes_move,
+}
+"""What each kind of move adds, by its name in :data:`MOVES`."""
+
+
+def apply_move(builder: TraceBuilder, move: Move, deposits: Deposits) -> None:
+    """Add the steps a move stands for, against the builder's current state."""
+    kind, choice, number = move
+    MOVE_BUILDERS[kind](builder, choice, number, deposits)
 
 
 def build_settlement_trace(preset: Preset, moves: list[Move]) -> Trace:

@@ -12,16 +12,22 @@ Layout under the output directory::
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
+import jsonschema
+
 from adversary.scenarios.framework import list_scenarios
+from conformance.areas import AREAS
 from conformance.cases import list_cases
 from conformance.coverage import Coverage, measure_spec_lines
-from conformance.readable import JsonValue
+from conformance.readable import JsonValue, read_hex
 from conformance.recording import record_scenario
 from conformance.schema import SCHEMA_PATH, validate_vector
 from conformance.trace import Trace, make_vector
+from spec.encoding import decode_as
+from spec.errors import Rejected
 from spec.presets import Preset
 
 
@@ -87,10 +93,82 @@ def write_file(path: Path, text: str) -> int:
     return len(data)
 
 
+MAX_VECTOR_BYTES = 256 * 1024 * 1024
+"""Largest vector file read (256 MiB; the largest vector of the ``full`` suite is under 1 MiB)."""
+
+
+class VectorFileError(ValueError):
+    """A vector file is malformed: it is the vector's fault, not the implementation's."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        """The vector's file, relative to the directory given."""
+        self.problem = problem
+        """What is wrong with it, in one line."""
+
+
 def load_vectors(directory: Path) -> list[tuple[str, dict[str, JsonValue]]]:
-    """Return every vector under ``directory`` (or the one file ``directory``) with its path."""
+    """Return every vector under ``directory`` (or the one file ``directory``) with its path.
+
+    Each is checked before any implementation sees it (:func:`check_vector`).
+
+    Raises:
+        VectorFileError: for the first file that cannot be read or is not a valid vector.
+    """
     if directory.is_file():
-        return [(directory.name, json.loads(directory.read_text()))]
+        return [(directory.name, read_vector_file(directory, directory.name))]
     skipped = {"index.json", "coverage.json", "schema.json"}
     files = sorted(p for p in directory.rglob("*.json") if p.name not in skipped)
-    return [(str(p.relative_to(directory)), json.loads(p.read_text())) for p in files]
+    return [
+        (str(p.relative_to(directory)), read_vector_file(p, str(p.relative_to(directory))))
+        for p in files
+    ]
+
+
+def read_vector_file(path: Path, name: str) -> dict[str, JsonValue]:
+    """Read and check one vector file.
+
+    Raises:
+        VectorFileError: when it cannot be read or is not a valid vector.
+    """
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_VECTOR_BYTES + 1)
+    except OSError as error:
+        raise VectorFileError(name, f"cannot read it: {error.strerror or error}") from None
+    if len(data) > MAX_VECTOR_BYTES:
+        raise VectorFileError(name, f"larger than {MAX_VECTOR_BYTES:,} bytes")
+    try:
+        vector = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise VectorFileError(name, "not UTF-8 text") from None
+    except (ValueError, RecursionError) as error:
+        raise VectorFileError(name, f"not JSON ({str(error)[:80]})") from None
+    check_vector(name, vector)
+    return typing.cast(dict[str, JsonValue], vector)
+
+
+def check_vector(name: str, vector: JsonValue) -> None:
+    """Check a vector against the schema, and its initial state against its digest.
+
+    Raises:
+        VectorFileError: naming the first problem.
+    """
+    try:
+        validate_vector(vector)
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "the top level"
+        raise VectorFileError(
+            name, f"breaks the schema at {where}: {error.message[:120]}"
+        ) from None
+    area = AREAS[vector["area"]]
+    initial = vector["initial_state"]
+    try:
+        state = decode_as(area.state_type, read_hex(initial["encoding"]))
+    except Rejected as rejection:
+        raise VectorFileError(
+            name, f"its initial state does not decode ({rejection.reason.value})"
+        ) from None
+    if "0x" + bytes(area.digest(state)).hex() != initial["digest"]:
+        raise VectorFileError(name, "its initial state's digest is not the state's")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from spec.invariants.ids import InvariantId
+
 
 class Method(StrEnum):
     """How a check establishes its claim."""
@@ -47,8 +49,8 @@ class CheckResult:
 
     name: str
     """Stable name of the check, e.g. ``solvency/process_exits``."""
-    invariants: tuple[str, ...]
-    """Ids of the catalogued invariants it covers (``INV-NN``)."""
+    invariants: tuple[InvariantId, ...]
+    """Ids of the catalogued invariants it covers."""
     method: Method
     """How it checks."""
     outcome: Outcome

@@ -4,7 +4,7 @@
 where a checker is a callable with no arguments returning an iterable of
 :class:`~proofs.results.CheckResult` (a generator reports each check as it
 finishes; a function returning a list, like CrossHair's
-``proofs.crosshair_checks.run_crosshair_checks``, reports them all at its
+``proofs.crosshair.checks.run_crosshair_checks``, reports them all at its
 end). To add a checker family, append it to :data:`CHECKERS`.
 
 The Z3 proofs run for both presets (the models are built for one preset's
@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from proofs.crosshair_checks import run_crosshair_checks
+from proofs.crosshair.checks import run_crosshair_checks
 from proofs.models.environment import ModelConfig
-from proofs.models.exit_game_controls import iterate_bounded_checks
 from proofs.models.induction import iterate_inductive_checks
 from proofs.models.isolation import iterate_isolation_checks, run_isolation_control
 from proofs.models.mutants import iterate_mutant_checks
+from proofs.models.payments.exit_game_controls import iterate_bounded_checks
 from proofs.results import CheckResult
 from spec.presets import FULL, TINY
 

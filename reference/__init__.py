@@ -6,35 +6,37 @@ how to build it well. It implements the same protocol, raises the same
 same state digests, but keeps its state in SQLite with indexes, so that no
 operation scans every output or every exit.
 
-Storage:
+What it takes from the spec: the containers (``spec.primitives``,
+``spec.settlement.state``, ``spec.environments.payments.transactions``), the
+canonical encoding, the rejection reasons, some cryptographic and Merkle
+primitives, the operation and kind tables it checks its own against, and
+each kind's child chain genesis. It never calls the spec's state
+transitions, with one exception: the payments challenge's witness check,
+``spec.environments.payments.exits.validate_spend``, a pure function of the
+operation and the exit that reads no state; restating it word for word would
+add a copy and no evidence (see ``reference.environments.payments.exit_game``).
 
-- :mod:`reference.store`: the SQLite store; one transaction per operation, failpoints.
-- :mod:`reference.columns`: how protocol values are stored in columns.
+The layout follows the architecture (each package's docstring says more):
 
-The settlement layer (root contract) simulator:
-
-- :mod:`reference.settlement`: :class:`~reference.settlement.SettlementSimulator`;
-- ``settlement_tables``, ``settlement_access``, ``settlement_steps``,
-  ``settlement_exits``, ``settlement_export``, ``settlement_digest``: its schema,
-  typed reads and writes, the operations, bulk load and export, streamed digest.
-
-A payments child chain:
-
-- :mod:`reference.chain`: :class:`~reference.chain.ChildChainLedger` (UTXO index,
-  block validation); ``chain_tables``, ``chain_prepare`` (per-transaction work on
-  threads), ``chain_walk`` (the in-order walk), ``chain_export``;
-- :mod:`reference.transactions`: fast canonical encoders, signing hashes, leaves;
-- :mod:`reference.signatures`: signer recovery on a thread pool;
-- :mod:`reference.merkle`: incremental Merkle roots and proofs.
-
-The parties of a deployment, and the node:
-
-- :mod:`reference.wallet`, :mod:`reference.operator` (with ``operator_mempool``),
-  :mod:`reference.watcher`,
-  :mod:`reference.board` (the data-availability board and exit follower);
-- :mod:`reference.node` and :mod:`reference.server`: a data directory and its
-  JSON-lines control protocol (used by the crash-safety test);
-- :mod:`reference.devnet` (with ``devnet_script`` and ``devnet_report``): the
-  local demo behind ``plasma-spec devnet``;
+- storage and shared primitives, at the top: :mod:`reference.store` (the
+  SQLite store, one transaction per operation, failpoints),
+  :mod:`reference.columns` (how values are stored in columns),
+  :mod:`reference.hashing` (fast keccak-256), :mod:`reference.merkle`
+  (incremental Merkle roots and proofs), :mod:`reference.signatures` (signer
+  recovery on a thread pool);
+- :mod:`reference.settlement`: the settlement layer (root contract)
+  simulator. Its operations are dispatched through a step table checked
+  against the spec's operation table; each step reads and writes through the
+  typed table access;
+- :mod:`reference.environments`: the environment kinds, one row each in a
+  registry keyed by ``EnvironmentKind``; :mod:`reference.environments.payments`
+  is the payments kind: its exit game's settlement steps, its child chain
+  ledger (UTXO index, block validation on threads) and its fast encoders;
+- :mod:`reference.parties`: the parties of a deployment: operator (with its
+  mempool), wallet, watcher, and the block board they share;
+- :mod:`reference.node`: a data directory holding the simulator and one
+  ledger per environment, chosen by its kind, and its JSON-lines control
+  server (``python -m reference.node.server DIR``, used by the crash-safety test);
+- :mod:`reference.devnet`: the local demo behind ``plasma-spec devnet``;
 - :mod:`reference.benchmarks`: ``plasma-spec bench``.
 """

@@ -1,4 +1,4 @@
-"""How protocol values are stored in SQLite columns.
+"""How protocol values are stored in SQLite columns, and the count prefix of sequences.
 
 SQLite integers are signed 64-bit, too small for ``Uint64`` times near the top
 of their range and for ``Uint256`` amounts. Every unsigned integer is therefore
@@ -9,15 +9,23 @@ numeric order, and an index over such columns sorts exactly as the numbers do.
 An output position is stored as the 11 bytes block number (8) ‖ transaction
 index (2) ‖ output index (1), which orders positions as the spec does: by
 block, then transaction, then output.
+
+Since a column holds a value's canonical encoding, the streamed state digests
+hash columns as they are read; :func:`encode_count` adds the one piece of the
+canonical encoding no column holds, the 4-byte length of a sequence.
 """
 
 from __future__ import annotations
 
-from spec.payments.transactions import OutputPosition
+from spec.errors import RejectionReason, require
 from spec.primitives import Address, Hash32, Uint8, Uint16, Uint64, Uint256
+from spec.settlement.state import OutputPosition
 
 POSITION_WIDTH = 11
 """Bytes of a stored output position: 8 + 2 + 1."""
+
+LARGEST_COUNT = 2**32 - 1
+"""The largest count prefix (a ``Uint32``)."""
 
 
 def store_u64(value: int) -> bytes:
@@ -67,3 +75,13 @@ def load_address(blob: bytes) -> Address:
 def load_hash(blob: bytes) -> Hash32:
     """Return the hash stored as its 32 raw bytes."""
     return Hash32(blob)
+
+
+def encode_count(count: int) -> bytes:
+    """Return the 4-byte count prefix of a sequence of ``count`` items.
+
+    Raises:
+        Rejected: ``INTEGER_OVERFLOW`` when ``count`` does not fit a ``Uint32``.
+    """
+    require(count <= LARGEST_COUNT, RejectionReason.INTEGER_OVERFLOW, "count prefix")
+    return count.to_bytes(4, "big")

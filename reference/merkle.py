@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from reference.transactions import Hasher, get_hasher, hash_bytes
+from reference.hashing import Hasher, get_hasher, hash_bytes
 from spec.merkle import EMPTY_LEAF, NODE_PREFIX
 from spec.primitives import Hash32
 

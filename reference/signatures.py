@@ -8,7 +8,7 @@ id not 0 or 1), then ``SIGNATURE_HIGH_S`` (s above n/2), then
 Recovery is the costliest step of validating a block, and it depends on
 nothing but the signed message and the signature, so a block's signatures can
 be recovered ahead of the in-order walk of its transactions, in parallel
-(the ledger does it in ``reference.chain_prepare``). :class:`SignerRecovery`
+(the ledger does it in ``reference.environments.payments.prepare``). :class:`SignerRecovery`
 does that on a thread pool for any stream of signed messages
 (:func:`recover_signers` for a whole batch at once): libsecp256k1 runs
 through cffi, which releases the GIL during the call, so threads scale with
@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from coincurve import PublicKey
 
-from reference.transactions import hash_bytes
+from reference.hashing import hash_bytes
 from spec.crypto import SECP256K1_HALF_ORDER, SECP256K1_ORDER
 from spec.errors import RejectionReason, reject
 from spec.primitives import Address

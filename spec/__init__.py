@@ -6,8 +6,11 @@ Reading order:
 2. ``spec.primitives``, ``spec.crypto``, ``spec.encoding``, ``spec.merkle``:
    values, hashes and signatures, the canonical encoding, Merkle trees.
 3. ``spec.presets``: numeric parameters (``tiny``, ``full``).
-4. ``spec.payments``: the payments execution environment (child chain).
-5. ``spec.settlement``: the settlement layer (root contract).
+4. ``spec.settlement``: the settlement layer (root contract), the same for
+   every environment kind, and ``spec.dispatch``: the operation tables.
+5. ``spec.environments``: environment kinds, the interface the settlement
+   layer calls and the registry; ``spec.environments.payments``: the payments
+   kind (transactions, child chain, exit game).
 6. ``spec.digest``: canonical state digests.
 7. ``spec.invariants``: the invariant catalog.
 """

@@ -62,8 +62,9 @@ def recover_signer(message_hash: Hash32, signature: Signature) -> Address:
     r = int.from_bytes(signature[0:32], "big")
     s = int.from_bytes(signature[32:64], "big")
     recovery_id = signature[64]
-    # Verify r and s are non-zero field elements below the group order
+    # Verify r is a non-zero scalar below the group order
     require(0 < r < SECP256K1_ORDER, RejectionReason.SIGNATURE_MALFORMED, "r out of range")
+    # Verify s is a non-zero scalar below the group order
     require(0 < s < SECP256K1_ORDER, RejectionReason.SIGNATURE_MALFORMED, "s out of range")
     # Verify the recovery id is one of the two Ethereum allows
     require(recovery_id in (0, 1), RejectionReason.SIGNATURE_MALFORMED, "recovery id")
@@ -74,5 +75,6 @@ def recover_signer(message_hash: Hash32, signature: Signature) -> Address:
             bytes(signature), bytes(message_hash), hasher=None
         )
     except ValueError:
+        # Verify some public key recovers from the signature and message
         reject(RejectionReason.SIGNATURE_UNRECOVERABLE)
     return compute_address(public_key.format(compressed=False))

@@ -12,7 +12,7 @@ type                    encoding
                         ``Hash32``, 65 for ``Signature``
 ``bytes``               length as ``Uint32``, then the bytes
 ``str``                 length as ``Uint32``, then the UTF-8 bytes
-enumeration             one byte: the member's index in declaration order
+enumeration             one byte: the member's declared wire tag
 dataclass               its fields in declaration order, nothing between
 ``tuple[T, ...]``       count as ``Uint32``, then each item
 ``tuple[A, B]``         ``A`` then ``B`` (fixed shape, no count)
@@ -21,8 +21,14 @@ dataclass               its fields in declaration order, nothing between
 ``frozenset[T]``        count as ``Uint32``, then the members, in strictly
                         increasing order of their encodings
 ``T | None``            ``0x00`` for none, or ``0x01`` then ``T``
-``A | B | ...``         one byte: the index of the variant, then its value
+``A | B | ...``         one byte: the variant's declared wire tag, then its value
 ======================  ==================================================
+
+Wire tags are explicit: every enumeration and every union (other than
+``T | None``) of the protocol is given its tags with :func:`~spec.encoding.declare_enum_tags`
+or :func:`~spec.encoding.declare_union_tags` beside its definition, so reordering a
+declaration can never change a byte. Encoding a union or enumeration whose
+tags were not declared is a bug in the spec, not bad input.
 
 Decoding is strict, so that ``encode(decode(b)) == b`` for every accepted
 ``b`` and ``decode(encode(x)) == x`` for every value ``x``: the decoder
@@ -48,9 +54,61 @@ from spec.errors import RejectionReason, reject, require
 from spec.primitives import FixedBytes, Uint, Uint32
 
 T = TypeVar("T")
+E = TypeVar("E", bound=enum.Enum)
 
 COUNT_TYPE = Uint32
 """The type of every length and count prefix."""
+
+MAX_TAG = 255
+"""Largest wire tag: a tag is one byte."""
+
+UNION_TAGS: dict[frozenset[Any], dict[Any, int]] = {}
+"""Declared wire tags of each union, keyed by the set of its variants."""
+
+ENUM_TAGS: dict[type[enum.Enum], dict[enum.Enum, int]] = {}
+"""Declared wire tags of each enumeration."""
+
+
+# Wire tags
+
+
+def assert_valid_tags(tags: Mapping[Any, int], variants: frozenset[Any]) -> None:
+    """Refuse a tag table that misses a variant, names another, or repeats or overflows a tag."""
+    assert set(tags) == set(variants), f"tags {set(tags)} are not the variants {set(variants)}"
+    assert len(set(tags.values())) == len(tags), f"two variants share a tag in {tags}"
+    assert all(0 <= tag <= MAX_TAG for tag in tags.values()), f"a tag is not one byte: {tags}"
+
+
+def declare_union_tags(union: Any, tags: Mapping[type, int]) -> None:
+    """Fix the wire tag of each variant of ``union`` (a spec module calls this once per union)."""
+    variants = frozenset(typing.get_args(union))
+    assert_valid_tags(tags, variants)
+    assert variants not in UNION_TAGS, f"tags of {union} declared twice"
+    UNION_TAGS[variants] = dict(tags)
+
+
+def declare_enum_tags(enumeration: type[E], tags: Mapping[E, int]) -> None:
+    """Fix the wire tag of each member of ``enumeration``."""
+    assert_valid_tags(tags, frozenset(enumeration))
+    assert enumeration not in ENUM_TAGS, f"tags of {enumeration} declared twice"
+    ENUM_TAGS[enumeration] = {member: tag for member, tag in tags.items()}
+
+
+def get_union_tags(arms: tuple[Any, ...]) -> dict[Any, int]:
+    """Return the declared tag of each variant of the union of ``arms``."""
+    tags = UNION_TAGS.get(frozenset(arms))
+    assert tags is not None, f"no wire tags declared for the union of {arms}"
+    return tags
+
+
+def get_enum_tags(enumeration: type[enum.Enum]) -> dict[enum.Enum, int]:
+    """Return the declared tag of each member of ``enumeration``."""
+    tags = ENUM_TAGS.get(enumeration)
+    assert tags is not None, f"no wire tags declared for {enumeration.__name__}"
+    return tags
+
+
+# Encoding
 
 
 @functools.cache
@@ -113,9 +171,9 @@ def encode_union(value: Any, arms: tuple[Any, ...]) -> bytes:
             return b"\x00"
         (inner,) = (arm for arm in arms if arm is not type(None))
         return b"\x01" + encode(value, inner)
-    for index, arm in enumerate(arms):
+    for arm, tag in get_union_tags(arms).items():
         if type(value) is (typing.get_origin(arm) or arm):
-            return bytes([index]) + encode(value, arm)
+            return bytes([tag]) + encode(value, arm)
     raise AssertionError(f"{type(value).__name__} is not a variant of {arms}")
 
 
@@ -141,7 +199,7 @@ def encode_scalar_or_container(value: Any, hint: type) -> bytes:
         data = str(value).encode("utf-8")
         return encode_count(len(data)) + data
     if issubclass(hint, enum.Enum):
-        return bytes([list(hint).index(value)])
+        return bytes([get_enum_tags(hint)[value]])
     assert dataclasses.is_dataclass(hint), f"no canonical encoding for {hint}"
     return b"".join(encode(getattr(value, name), field) for name, field in get_field_types(hint))
 
@@ -165,6 +223,7 @@ class Reader:
         Raises:
             Rejected: ``ENCODING_TRUNCATED`` when fewer bytes are left.
         """
+        # Verify the input holds the bytes the value needs
         require(self.remaining() >= length, RejectionReason.ENCODING_TRUNCATED)
         chunk = self.data[self.offset : self.offset + length]
         self.offset += length
@@ -177,6 +236,7 @@ class Reader:
             Rejected: ``ENCODING_TRUNCATED``; ``ENCODING_INVALID_FLAG`` for any other byte.
         """
         byte = self.take(1)[0]
+        # Verify a flag byte is 0x00 or 0x01
         require(byte in (0, 1), RejectionReason.ENCODING_INVALID_FLAG, f"flag byte {byte}")
         return byte == 1
 
@@ -188,6 +248,7 @@ class Reader:
                 (every item takes at least one byte).
         """
         count = int.from_bytes(self.take(COUNT_TYPE.BITS // 8), "big")
+        # Verify the input can hold that many items (each takes at least one byte)
         require(count <= self.remaining(), RejectionReason.ENCODING_TRUNCATED)
         return count
 
@@ -243,9 +304,10 @@ def read_union(reader: Reader, arms: tuple[Any, ...]) -> Any:
         (inner,) = (arm for arm in arms if arm is not type(None))
         return read(reader, inner) if reader.take_flag() else None
     tag = reader.take(1)[0]
+    variants = {variant_tag: arm for arm, variant_tag in get_union_tags(arms).items()}
     # Verify the tag names a variant
-    require(tag < len(arms), RejectionReason.ENCODING_INVALID_TAG, f"union tag {tag}")
-    return read(reader, arms[tag])
+    require(tag in variants, RejectionReason.ENCODING_INVALID_TAG, f"union tag {tag}")
+    return read(reader, variants[tag])
 
 
 def read_tuple(reader: Reader, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -295,11 +357,11 @@ def read_scalar_or_container(reader: Reader, hint: type) -> Any:
     if hint is str:
         return read_text(reader)
     if issubclass(hint, enum.Enum):
-        index = reader.take(1)[0]
-        members = list(hint)
-        # Verify the index names a member
-        require(index < len(members), RejectionReason.ENCODING_INVALID_TAG, f"enum index {index}")
-        return members[index]
+        tag = reader.take(1)[0]
+        members = {member_tag: member for member, member_tag in get_enum_tags(hint).items()}
+        # Verify the tag names a member
+        require(tag in members, RejectionReason.ENCODING_INVALID_TAG, f"enum tag {tag}")
+        return members[tag]
     assert dataclasses.is_dataclass(hint), f"no canonical encoding for {hint}"
     fields = {name: read(reader, field) for name, field in get_field_types(hint)}
     return hint(**fields)
@@ -315,4 +377,5 @@ def read_text(reader: Reader) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        # Verify text is valid UTF-8
         reject(RejectionReason.ENCODING_INVALID_TEXT)

@@ -90,7 +90,9 @@ class RejectionReason(StrEnum):
     BLOCK_NUMBER_UNEXPECTED = "block_number_unexpected"
     """A child block must carry the next child block number, no other."""
 
-    # Settlement layer: standard exits (spec/settlement/exits.py)
+    # Exits: the payments exit game (spec/environments/payments/exits.py: unknown block,
+    # inclusion proof, output index, owner, the two challenge rules) and what every kind
+    # shares (spec/settlement/exits.py: bond, one exit per output, open exit, processing)
     UNKNOWN_BLOCK = "unknown_block"
     """An exit names a block number at which nothing is committed."""
     INCLUSION_PROOF_INVALID = "inclusion_proof_invalid"
@@ -120,7 +122,7 @@ class RejectionReason(StrEnum):
     TIME_NOT_INCREASING = "time_not_increasing"
     """Settlement time only moves forward."""
 
-    # Payments child chain (spec/payments/)
+    # Payments child chain (spec/environments/payments/chain.py)
     TX_NO_INPUTS = "tx_no_inputs"
     """A payment spends at least one input."""
     TX_TOO_MANY_INPUTS = "tx_too_many_inputs"

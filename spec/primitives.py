@@ -34,7 +34,9 @@ class Uint(int):
         Raises:
             Rejected: ``INTEGER_UNDERFLOW`` below zero, ``INTEGER_OVERFLOW`` above the maximum.
         """
+        # Verify the value is not negative
         require(int(value) >= 0, RejectionReason.INTEGER_UNDERFLOW, f"{cls.__name__}({value})")
+        # Verify the value fits the width
         require(
             int(value) <= cls.max_value(),
             RejectionReason.INTEGER_OVERFLOW,
@@ -144,6 +146,7 @@ class FixedBytes(bytes):
         Raises:
             Rejected: ``BYTES_WRONG_LENGTH`` when ``value`` has another length.
         """
+        # Verify the bytes have this type's length
         require(
             len(value) == cls.LENGTH,
             RejectionReason.BYTES_WRONG_LENGTH,

@@ -1,6 +1,6 @@
 """A long, seeded workload of node requests and the spec's expected state after each.
 
-The crash-safety test feeds these requests to ``python -m reference.server``
+The crash-safety test feeds these requests to ``python -m reference.node.server``
 and kills it at random points. :func:`build_workload` plays a random but
 plausible history against the spec (deposits, blocks of signed payments with
 fee claims, exits with real inclusion proofs, challenges with real spends,
@@ -16,52 +16,59 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from adversary.actors import ACTORS, FUNDS, OPERATOR, OPERATOR_TWO, TOKENS, WATCHER, make_rules
-from spec.digest import compute_child_chain_digest, compute_settlement_digest
+from fixtures import (
+    ACTORS,
+    FUNDS,
+    OPERATOR,
+    OPERATOR_TWO,
+    TOKENS,
+    WATCHER,
+    make_funded_genesis,
+    make_rules,
+)
+from spec.digest import compute_settlement_digest
 from spec.encoding import decode, decode_as, encode
-from spec.errors import Rejected
-from spec.merkle import compute_merkle_proof
-from spec.payments.chain import (
+from spec.environments.payments.chain import (
     ChildChainState,
     apply_block,
     apply_deposit,
     apply_exit,
     compute_genesis_child_chain,
 )
-from spec.payments.transactions import (
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.kind import compute_child_chain_digest
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     compute_block_root,
     compute_transaction_leaf,
     sign_transaction,
 )
+from spec.errors import Rejected
+from spec.merkle import compute_merkle_proof
 from spec.presets import TINY
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint8, Uint16, Uint32, Uint64, Uint256
 from spec.settlement.blocks import get_next_child_block_number
 from spec.settlement.deposits import get_next_deposit_block_number
 from spec.settlement.operations import (
     AdvanceTime,
-    ChallengeStandardExit,
     Deposit,
-    Operation,
     ProcessExits,
     RegisterEnvironment,
-    StartStandardExit,
     SubmitBlock,
 )
 from spec.settlement.state import (
     EnvironmentKind,
     ExitStatus,
+    OutputPosition,
     SettlementState,
-    compute_genesis_state,
 )
-from spec.settlement.transition import state_transition
+from spec.settlement.transition import Operation, state_transition
 
 Request = dict[str, Any]
 """One request line of the node's control protocol."""
@@ -75,8 +82,7 @@ OPERATORS = (OPERATOR, OPERATOR_TWO)
 
 def make_genesis() -> SettlementState:
     """Return the settlement genesis every workload starts from: actors funded, no environment."""
-    balances = {(actor.address, token): Uint256(FUNDS) for actor in ACTORS for token in TOKENS}
-    return compute_genesis_state(TINY, balances, Uint64(1_000))
+    return make_funded_genesis(TINY, [actor.address for actor in ACTORS], TOKENS, FUNDS)
 
 
 def apply_request(operation: Operation) -> Request:

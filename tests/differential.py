@@ -27,42 +27,32 @@ from dataclasses import dataclass, field, replace
 from random import Random
 from typing import TypeVar
 
-from adversary import actors
-from adversary.actors import OPERATOR, OPERATOR_TWO, WATCHER, make_actor, make_rules
-from reference.settlement import SettlementSimulator
+import fixtures as actors
+from fixtures import OPERATOR, OPERATOR_TWO, WATCHER, make_actor, make_rules
+from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
-from spec.crypto import SECP256K1_ORDER
 from spec.digest import compute_settlement_digest
-from spec.errors import Rejected, RejectionReason
-from spec.payments.transactions import (
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.transactions import (
     BlockTransaction,
     DepositTransaction,
     Output,
-    OutputPosition,
     SignedTransaction,
     get_transaction_outputs,
 )
+from spec.errors import Rejected, RejectionReason
 from spec.presets import TINY
 from spec.primitives import (
     NATIVE_TOKEN,
     Address,
     Hash32,
-    Signature,
     Uint8,
     Uint16,
     Uint64,
     Uint256,
 )
 from spec.settlement.deposits import get_next_deposit_block_number
-from spec.settlement.operations import (
-    AdvanceTime,
-    ChallengeStandardExit,
-    Deposit,
-    Operation,
-    RegisterEnvironment,
-    StartStandardExit,
-    SubmitBlock,
-)
+from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
 from spec.settlement.state import (
     BlockKind,
     BlockRecord,
@@ -71,10 +61,10 @@ from spec.settlement.state import (
     EnvironmentRules,
     Exit,
     ExitStatus,
+    OutputPosition,
     SettlementState,
-    compute_genesis_state,
 )
-from spec.settlement.transition import state_transition
+from spec.settlement.transition import Operation, state_transition
 
 WHALE = make_actor("whale")
 """An actor whose balances are near the largest Uint256: credits to it overflow."""
@@ -149,11 +139,9 @@ def make_edge_environment() -> Environment:
 
 def make_initial_state() -> SettlementState:
     """Return the state differential runs start from (see the module docstring)."""
-    balances = {
-        (actor.address, token): Uint256(actors.FUNDS) for actor in ACTORS for token in TOKENS[:2]
-    }
-    balances |= {(WHALE.address, token): Uint256(WHALE_FUNDS) for token in TOKENS[:2]}
-    state = compute_genesis_state(TINY, balances, Uint64(1_000))
+    state = actors.make_funded_genesis(TINY, [actor.address for actor in ACTORS], TOKENS[:2])
+    whale = {(WHALE.address, token): Uint256(WHALE_FUNDS) for token in TOKENS[:2]}
+    state = replace(state, balances={**state.balances, **whale})
     for operator, rules in (
         (OPERATOR, make_rules()),
         (OPERATOR_TWO, make_rules()),
@@ -317,33 +305,3 @@ class Knowledge:
     def add_spend(self, environment_id: int, payment: SignedTransaction) -> None:
         """Remember a signed payment."""
         self.spends.setdefault(environment_id, []).append(payment)
-
-
-# Signatures that break each rule of spec.crypto.recover_signer
-
-
-def find_unrecoverable_r() -> int:
-    """Return the smallest r that is the x of no secp256k1 point (r**3 + 7 is no square)."""
-    prime = 2**256 - 2**32 - 977
-    return next(r for r in range(1, 1000) if pow(r**3 + 7, (prime - 1) // 2, prime) != 1)
-
-
-UNRECOVERABLE_R = find_unrecoverable_r()
-"""An r for which no public key can be recovered."""
-
-
-def make_malformed_signature(signature: Signature) -> Signature:
-    """Return ``signature`` with r = 0 (SIGNATURE_MALFORMED)."""
-    return Signature(bytes(32) + signature[32:])
-
-
-def make_high_s_signature(signature: Signature) -> Signature:
-    """Return the malleable twin of a valid signature: s replaced by n - s (SIGNATURE_HIGH_S)."""
-    s = int.from_bytes(signature[32:64], "big")
-    twin = (SECP256K1_ORDER - s).to_bytes(32, "big")
-    return Signature(signature[:32] + twin + bytes([signature[64] ^ 1]))
-
-
-def make_unrecoverable_signature() -> Signature:
-    """Return a well-formed low-s signature from which no key recovers."""
-    return Signature(UNRECOVERABLE_R.to_bytes(32, "big") + (1).to_bytes(32, "big") + b"\x00")

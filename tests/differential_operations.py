@@ -17,15 +17,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from adversary import actors
-from adversary.actors import OPERATOR, WATCHER, make_rules
+import fixtures as actors
+from fixtures import (
+    OPERATOR,
+    WATCHER,
+    make_high_s_signature,
+    make_malformed_signature,
+    make_rules,
+    make_unrecoverable_signature,
+)
 from spec.crypto import sign
-from spec.merkle import compute_merkle_proof
-from spec.payments.transactions import (
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.transactions import (
     BlockTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     compute_block_root,
@@ -34,6 +40,7 @@ from spec.payments.transactions import (
     get_transaction_outputs,
     sign_transaction,
 )
+from spec.merkle import compute_merkle_proof
 from spec.presets import TINY
 from spec.primitives import (
     NATIVE_TOKEN,
@@ -47,12 +54,9 @@ from spec.primitives import (
 )
 from spec.settlement.operations import (
     AdvanceTime,
-    ChallengeStandardExit,
     Deposit,
-    Operation,
     ProcessExits,
     RegisterEnvironment,
-    StartStandardExit,
     SubmitBlock,
 )
 from spec.settlement.state import (
@@ -60,11 +64,13 @@ from spec.settlement.state import (
     EnvironmentKind,
     Exit,
     ExitStatus,
+    OutputPosition,
     SettlementState,
     get_balance,
     get_last_block_number,
     get_last_child_block_number,
 )
+from spec.settlement.transition import Operation
 from tests.differential import (
     ADDRESSES,
     HUGE_ENVIRONMENT,
@@ -77,9 +83,6 @@ from tests.differential import (
     Chooser,
     Knowledge,
     Located,
-    make_high_s_signature,
-    make_malformed_signature,
-    make_unrecoverable_signature,
 )
 from tests.differential_raw import draw_garbage, draw_raw_payment
 

@@ -9,25 +9,19 @@ still agree on which check that is.
 
 from __future__ import annotations
 
-from spec.payments.transactions import (
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.transactions import (
     BlockTransaction,
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
 )
 from spec.primitives import Address, Hash32, Signature, Uint8, Uint16, Uint32, Uint64, Uint256
-from spec.settlement.operations import (
-    AdvanceTime,
-    ChallengeStandardExit,
-    Deposit,
-    Operation,
-    ProcessExits,
-    StartStandardExit,
-    SubmitBlock,
-)
+from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, SubmitBlock
+from spec.settlement.state import OutputPosition
+from spec.settlement.transition import Operation
 from tests.differential import Chooser
 
 

@@ -15,40 +15,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import fixtures
+from fixtures import make_funded_genesis, make_rules
 from spec.encoding import encode
-from spec.errors import Rejected
-from spec.invariants.evaluate import check_settlement_transition
-from spec.merkle import compute_merkle_proof
-from spec.payments.transactions import (
+from spec.environments.payments.exits import StartStandardExit
+from spec.environments.payments.transactions import (
     BlockTransaction,
     DepositTransaction,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     compute_block_root,
     compute_transaction_leaf,
     sign_transaction,
 )
+from spec.errors import Rejected
+from spec.invariants.evaluate import check_settlement_transition
+from spec.merkle import compute_merkle_proof
 from spec.presets import TINY, Preset
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint8, Uint16, Uint64, Uint256
 from spec.settlement.blocks import get_next_child_block_number
-from spec.settlement.operations import (
-    AdvanceTime,
-    Deposit,
-    Operation,
-    RegisterEnvironment,
-    StartStandardExit,
-    SubmitBlock,
-)
+from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
 from spec.settlement.state import (
     EnvironmentKind,
-    EnvironmentRules,
+    OutputPosition,
     SettlementState,
-    compute_genesis_state,
     get_last_block_number,
 )
-from spec.settlement.transition import state_transition
+from spec.settlement.transition import Operation, state_transition
 from tests.support import ALICE, BOB, CAROL, MALLORY, OPERATOR, TOKEN_A, TOKEN_B
 
 START_TIME = Uint64(1_000)
@@ -57,10 +51,10 @@ START_TIME = Uint64(1_000)
 FUNDS = Uint256(10**9)
 """What every actor holds of every token at genesis."""
 
-EXIT_BOND = Uint256(50)
+EXIT_BOND = Uint256(fixtures.EXIT_BOND)
 """Exit bond of the test environments."""
 
-DEPOSIT_LIMIT = Uint256(10**6)
+DEPOSIT_LIMIT = Uint256(fixtures.DEPOSIT_LIMIT)
 """Deposit limit of the test environments."""
 
 ACTORS = (ALICE, BOB, CAROL, MALLORY, OPERATOR)
@@ -86,16 +80,9 @@ def apply_rejected(state: SettlementState, operation: Operation) -> None:
     raise AssertionError(f"{type(operation).__name__} was accepted")
 
 
-def make_rules(preset: Preset = TINY) -> EnvironmentRules:
-    """Return the rules the test environments register with."""
-    bond = max(EXIT_BOND, preset.minimum_exit_bond)
-    return EnvironmentRules(preset.minimum_finalization_period, bond, DEPOSIT_LIMIT)
-
-
 def make_genesis(preset: Preset = TINY) -> SettlementState:
     """Return a settlement layer where every actor holds FUNDS of every token."""
-    balances = {(actor, token): FUNDS for actor in ACTORS for token in TOKENS}
-    return compute_genesis_state(preset, balances, START_TIME)
+    return make_funded_genesis(preset, ACTORS, TOKENS, int(FUNDS), int(START_TIME))
 
 
 def make_world(environments: int = 1, preset: Preset = TINY) -> SettlementState:

@@ -12,35 +12,39 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from hypothesis import strategies as st
 
-from adversary.actors import ALICE, BOB, CAROL, DAVE, MALLORY, OPERATOR, TOKEN_A
-from reference.chain import ChildChainLedger
-from spec.digest import compute_child_chain_digest
-from spec.errors import Rejected, RejectionReason
-from spec.payments.chain import (
+from fixtures import ALICE, BOB, CAROL, DAVE, MALLORY, OPERATOR, TOKEN_A
+from reference.environments.payments.ledger import ChildChainLedger
+from spec.environments.payments.chain import (
     ChildChainState,
-    apply_block,
     apply_deposit,
-    apply_exit,
     compute_genesis_child_chain,
 )
-from spec.payments.transactions import (
+from spec.environments.payments.kind import compute_child_chain_digest
+from spec.environments.payments.steps import (
+    ApplyBlock,
+    ApplyDeposit,
+    ApplyExit,
+    ChainOperation,
+    apply_chain_operation,
+)
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     compute_block_root,
     sign_transaction,
 )
+from spec.errors import Rejected, RejectionReason
 from spec.primitives import NATIVE_TOKEN, Address, Uint8, Uint16, Uint64, Uint256
+from spec.settlement.state import OutputPosition
 
 T = TypeVar("T")
 
@@ -99,43 +103,8 @@ def pick(chooser: Chooser, options: Sequence[T]) -> T:
 # Steps
 
 
-@dataclass(frozen=True)
-class DepositStep:
-    """A deposit block."""
-
-    number: Uint64
-    deposit: DepositTransaction
-
-
-@dataclass(frozen=True)
-class BlockStep:
-    """A child block."""
-
-    number: Uint64
-    block: Block
-
-
-@dataclass(frozen=True)
-class ExitStep:
-    """A processed exit."""
-
-    position: OutputPosition
-
-
-Step = DepositStep | BlockStep | ExitStep
-
-
-def apply_to_spec(state: ChildChainState, step: Step) -> ChildChainState:
-    """Return the spec's state after ``step``.
-
-    Raises:
-        Rejected: with the spec's reason.
-    """
-    if isinstance(step, DepositStep):
-        return apply_deposit(state, step.number, step.deposit)
-    if isinstance(step, BlockStep):
-        return apply_block(state, step.number, step.block)
-    return apply_exit(state, step.position)
+Step = ChainOperation
+"""A child-chain step: the spec's own steps (``spec.environments.payments.steps``)."""
 
 
 def apply_to_ledger(ledger: ChildChainLedger, step: Step) -> None:
@@ -144,10 +113,10 @@ def apply_to_ledger(ledger: ChildChainLedger, step: Step) -> None:
     Raises:
         Rejected: with the reference's reason.
     """
-    if isinstance(step, DepositStep):
-        ledger.apply_deposit(step.number, step.deposit)
-    elif isinstance(step, BlockStep):
-        ledger.apply_block(step.number, step.block)
+    if isinstance(step, ApplyDeposit):
+        ledger.apply_deposit(step.block_number, step.deposit)
+    elif isinstance(step, ApplyBlock):
+        ledger.apply_block(step.block_number, step.block)
     else:
         ledger.apply_exit(step.position)
 
@@ -247,21 +216,21 @@ def draw_valid_block(chooser: Chooser, state: ChildChainState) -> Step:
     """A block of valid payments and fee claims (possibly empty)."""
     draft = BlockDraft(state, next_number(chooser, state))
     draw_valid_transactions(chooser, draft, chooser.integer(0, 6))
-    return BlockStep(draft.number, Block(tuple(draft.transactions)))
+    return ApplyBlock(draft.number, Block(tuple(draft.transactions)))
 
 
 def draw_oversized_block(chooser: Chooser, state: ChildChainState) -> Step:
     """A block of one more (invalid) transaction than its tree holds."""
     count = (1 << int(state.transaction_tree_depth)) + 1
     claim = FeeClaim(Output(ALICE.address, NATIVE_TOKEN, Uint256(1)))
-    return BlockStep(next_number(chooser, state), Block((claim,) * count))
+    return ApplyBlock(next_number(chooser, state), Block((claim,) * count))
 
 
 def draw_late_block(chooser: Chooser, state: ChildChainState) -> Step:
     """A valid block numbered at or below the last one."""
     step = draw_valid_block(chooser, state)
-    assert isinstance(step, BlockStep)
-    return BlockStep(Uint64(chooser.integer(0, state.block_number)), step.block)
+    assert isinstance(step, ApplyBlock)
+    return ApplyBlock(Uint64(chooser.integer(0, state.block_number)), step.block)
 
 
 def draw_deposit(chooser: Chooser, state: ChildChainState) -> Step:
@@ -277,16 +246,16 @@ def draw_deposit(chooser: Chooser, state: ChildChainState) -> Step:
     number = (
         Uint64(chooser.integer(0, state.block_number)) if kind == 2 else next_number(chooser, state)
     )
-    return DepositStep(number, DepositTransaction(Output(owner, token, Uint256(amount))))
+    return ApplyDeposit(number, DepositTransaction(Output(owner, token, Uint256(amount))))
 
 
 def draw_exit(chooser: Chooser, state: ChildChainState) -> Step:
     """An exit: of an unspent output, usually; of a spent or unknown one, sometimes."""
     unspent = sorted(state.utxos)
     if unspent and chooser.integer(0, 3):
-        return ExitStep(pick(chooser, unspent))
+        return ApplyExit(pick(chooser, unspent))
     gone = [*sorted(state.spent), OutputPosition(Uint64(999), Uint16(0), Uint8(0))]
-    return ExitStep(pick(chooser, gone))
+    return ApplyExit(pick(chooser, gone))
 
 
 PLAIN_ACTIONS = (
@@ -322,7 +291,7 @@ def check_step(
     """Apply ``step`` to both; assert equal verdicts and digests; return the spec's result."""
     expected: RejectionReason | None = None
     try:
-        state = apply_to_spec(state, step)
+        state = apply_chain_operation(state, step)
     except Rejected as rejection:
         expected = rejection.reason
     found: RejectionReason | None = None
@@ -332,16 +301,16 @@ def check_step(
         found = rejection.reason
     assert found == expected, f"{step}: reference {found}, spec {expected}"
     assert ledger.compute_digest() == compute_child_chain_digest(state)
-    if expected is None and not isinstance(step, ExitStep):
+    if expected is None and not isinstance(step, ApplyExit):
         check_recorded_block(state, ledger, step)
     return state, expected
 
 
 def check_recorded_block(
-    state: ChildChainState, ledger: ChildChainLedger, step: DepositStep | BlockStep
+    state: ChildChainState, ledger: ChildChainLedger, step: ApplyDeposit | ApplyBlock
 ) -> None:
     """Assert the ledger recorded an accepted block (or deposit block) and its root."""
-    block = step.block if isinstance(step, BlockStep) else Block((step.deposit,))
-    assert ledger.get_block(step.number) == block
+    block = step.block if isinstance(step, ApplyBlock) else Block((step.deposit,))
+    assert ledger.get_block(step.block_number) == block
     depth = int(state.transaction_tree_depth)
-    assert ledger.get_block_root(step.number) == compute_block_root(block.transactions, depth)
+    assert ledger.get_block_root(step.block_number) == compute_block_root(block.transactions, depth)

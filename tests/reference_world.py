@@ -16,19 +16,20 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from reference.settlement import SettlementSimulator
+from fixtures import make_rules
+from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.crypto import compute_address_of_private_key
-from spec.errors import Rejected
-from spec.merkle import compute_merkle_proof
-from spec.payments.transactions import (
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.transactions import (
     BlockTransaction,
     DepositTransaction,
     Output,
-    OutputPosition,
     compute_block_root,
     compute_transaction_leaf,
 )
+from spec.errors import Rejected
+from spec.merkle import compute_merkle_proof
 from spec.primitives import (
     NATIVE_TOKEN,
     Address,
@@ -39,19 +40,11 @@ from spec.primitives import (
     Uint64,
     Uint256,
 )
-from spec.settlement.operations import (
-    AdvanceTime,
-    ChallengeStandardExit,
-    Deposit,
-    Operation,
-    RegisterEnvironment,
-    StartStandardExit,
-    SubmitBlock,
-)
-from spec.settlement.state import EnvironmentKind, EnvironmentRules, SettlementState
-from spec.settlement.transition import state_transition
+from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
+from spec.settlement.state import EnvironmentKind, EnvironmentRules, OutputPosition, SettlementState
+from spec.settlement.transition import Operation, state_transition
 from tests.differential import LARGEST_U64, make_initial_state
-from tests.harness import EXIT_BOND, make_genesis, make_rules, pay
+from tests.harness import EXIT_BOND, make_genesis, pay
 from tests.support import ALICE, ALICE_KEY, BOB, OPERATOR
 
 

@@ -16,13 +16,12 @@ from typing import TypeVar
 from hypothesis import strategies as st
 
 from spec.crypto import SECP256K1_ORDER, sign
-from spec.payments.transactions import (
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
 )
@@ -39,6 +38,7 @@ from spec.primitives import (
     Uint64,
     Uint256,
 )
+from spec.settlement.state import OutputPosition
 
 MAX_SHAPE = 5
 """Most inputs, outputs or signatures drawn: one more than a payment may hold."""

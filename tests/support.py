@@ -19,9 +19,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from adversary import actors
+import fixtures as actors
 from spec.errors import Rejected, RejectionReason
-from spec.primitives import Address
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,7 +48,7 @@ def rejects(reason: RejectionReason) -> Callable[[F], F]:
 
 
 def make_private_key(name: str) -> bytes:
-    """Return the private key of a named actor, derived as ``adversary.actors`` does."""
+    """Return the private key of a named actor, derived as ``fixtures`` does."""
     return actors.make_actor(name).key
 
 
@@ -61,5 +60,5 @@ MALLORY_KEY, MALLORY = actors.MALLORY.key, actors.MALLORY.address
 
 TOKEN_A = actors.TOKEN_A
 """A second token besides the native one."""
-TOKEN_B = Address(b"\xbb" * 20)
+TOKEN_B = actors.TOKEN_B
 """A third token."""

@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reference.benchmarks import SpecBudget, make_block_workload, make_exit_workload
-from spec.payments.chain import apply_block
+from reference.benchmarks.runs import SpecBudget
+from reference.benchmarks.workloads import make_block_workload, make_exit_workload
+from spec.environments.payments.chain import apply_block
 from spec.primitives import Address
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,38 +1,42 @@
 """The catalog's list of checks says exactly what the proof registries hold.
 
 Each invariant's ``checks`` names its Z3 proofs, bounded checks, negative
-controls and CrossHair entry points; this test recomputes them from
-``proofs`` and fails on any claim that does not exist or check that is not
-claimed, so the catalog cannot drift from the checks.
+controls and CrossHair entry points; the registries read which invariants
+their checks cover from those names. This test recomputes the claims from
+``proofs`` and fails on any name that points at no check, any check that
+covers no catalogued invariant, and any Z3 claim without its proof (or proof
+without its claim), so the catalog cannot drift from the checks.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 import pytest
 
-from proofs.crosshair_contracts import ENTRY_POINTS
+from proofs.crosshair.checks import TWIN_COMPARISONS
+from proofs.crosshair.contracts import ENTRY_POINTS
+from proofs.models.mutants import MUTANTS, get_control_invariant
+from proofs.models.payments.bmc import BMC_DEPTH, BMC_SLOTS
 from proofs.results import CheckResult, Method
 from proofs.runner import (
     run_z3_bounded_checks,
     run_z3_inductive_proofs,
     run_z3_negative_controls,
 )
-from spec.invariants.catalog import CATALOG, Invariant
-
-INDUCTIVE_CLAIM = "Z3 inductive"
-BMC_CLAIM = "Z3 BMC"
-CONTROLS_CLAIM = "Z3 negative controls (must fail): "
-CROSSHAIR_CLAIM = (
-    "CrossHair (proofs/crosshair_contracts.py), each with a broken twin that must fail: "
-)
+from spec.invariants.catalog import CATALOG, get_invariant
+from spec.invariants.checks import Checker, describe_check
+from spec.invariants.entry import Invariant
 
 
 def control_name(result: CheckResult) -> str:
     """Return a control's short name, as the catalog lists it."""
     return result.name.removeprefix("control/").split(" [")[0].split("/")[-1]
+
+
+def is_bounded_control(result: CheckResult) -> bool:
+    """Return whether a negative control is one of the bounded checks (it has a depth)."""
+    return result.depth is not None
 
 
 @pytest.fixture(scope="module")
@@ -46,16 +50,14 @@ def z3_results() -> list[CheckResult]:
     return list(runs)
 
 
-def claimed(invariant: Invariant, prefix: str) -> list[str]:
-    """Return the checks of ``invariant`` that start with ``prefix``."""
-    return [check for check in invariant.checks if check.startswith(prefix)]
+def claims(invariant: Invariant, checker: Checker) -> bool:
+    """Return whether ``invariant`` lists a check of ``checker``."""
+    return any(check.checker == checker for check in invariant.checks)
 
 
-def listed_names(invariant: Invariant, prefix: str) -> set[str]:
-    """Return the comma-separated names a claim with ``prefix`` lists."""
-    return {
-        name for check in claimed(invariant, prefix) for name in check[len(prefix) :].split(", ")
-    }
+def listed_names(invariant: Invariant, checker: Checker) -> set[str]:
+    """Return the names the checks of ``checker`` of ``invariant`` list."""
+    return {name for check in invariant.checks if check.checker == checker for name in check.names}
 
 
 @pytest.mark.parametrize("invariant", CATALOG, ids=lambda invariant: invariant.identifier)
@@ -67,21 +69,59 @@ def test_z3_claims_match_the_proofs(invariant: Invariant, z3_results: list[Check
     """
     mine = [r for r in z3_results if invariant.identifier in r.invariants]
     methods = {r.method for r in mine}
-    assert bool(claimed(invariant, INDUCTIVE_CLAIM)) == (Method.INDUCTIVE in methods)
-    assert bool(claimed(invariant, BMC_CLAIM)) == (Method.BMC in methods)
-    controls = {control_name(r) for r in mine if r.method == Method.NEGATIVE_CONTROL}
-    assert listed_names(invariant, CONTROLS_CLAIM) == controls
+    assert claims(invariant, Checker.Z3_INDUCTIVE) == (Method.INDUCTIVE in methods)
+    assert claims(invariant, Checker.Z3_BOUNDED) == (Method.BMC in methods)
+    controls = [r for r in mine if r.method == Method.NEGATIVE_CONTROL]
+    inductive = {control_name(r) for r in controls if not is_bounded_control(r)}
+    bounded = {control_name(r) for r in controls if is_bounded_control(r)}
+    assert listed_names(invariant, Checker.Z3_CONTROLS) == inductive
+    assert listed_names(invariant, Checker.Z3_BOUNDED_CONTROLS) == bounded
+
+
+def test_every_z3_check_covers_a_catalogued_invariant(z3_results: list[CheckResult]) -> None:
+    """Given the Z3 results, Then each covers at least one invariant, each with its entry."""
+    for result in z3_results:
+        assert result.invariants, result.name
+        for identifier in result.invariants:
+            assert get_invariant(identifier).identifier == identifier
+
+
+def test_every_mutant_names_one_catalogued_proof() -> None:
+    """Given the Z3 mutants, Then the catalog lists each under exactly one invariant's controls."""
+    for mutant in MUTANTS:
+        identifier = get_control_invariant(mutant.name)
+        assert claims(get_invariant(identifier), Checker.Z3_INDUCTIVE), mutant.name
+
+
+def test_bounded_claim_states_the_bound_of_the_checks() -> None:
+    """Given the catalog's bounded-check line, Then it states the depth and blocks of the BMC."""
+    for invariant in CATALOG:
+        for check in invariant.checks:
+            if check.checker == Checker.Z3_BOUNDED:
+                text = describe_check(check)
+                assert f"depth {BMC_DEPTH} " in text and f"at most {BMC_SLOTS} blocks" in text
 
 
 @pytest.mark.parametrize("invariant", CATALOG, ids=lambda invariant: invariant.identifier)
-def test_crosshair_claims_match_the_entry_points(invariant: Invariant) -> None:
-    """Given the CrossHair entry points with the invariants they support.
+def test_crosshair_claims_name_entry_points(invariant: Invariant) -> None:
+    """Given the CrossHair entry points.
 
-    When the invariant's checks are compared with them,
-    Then it lists exactly the entry points that name it.
+    When the invariant's CrossHair check is compared with them,
+    Then every contract it names is an entry point (the entry points at something).
     """
-    by_invariant: dict[str, set[str]] = defaultdict(set)
+    names = {entry.name for entry in ENTRY_POINTS}
+    assert listed_names(invariant, Checker.CROSSHAIR) <= names
+
+
+def test_every_crosshair_check_covers_a_catalogued_invariant() -> None:
+    """Given the entry points and the diffbehavior twins.
+
+    When the invariants each covers are read,
+    Then every one covers at least one, whose entry claims CrossHair checks.
+    """
     for entry in ENTRY_POINTS:
-        for identifier in entry.invariants:
-            by_invariant[identifier].add(entry.function.__name__)
-    assert listed_names(invariant, CROSSHAIR_CLAIM) == by_invariant[invariant.identifier]
+        assert entry.invariants, f"no catalog entry names {entry.name}"
+    for comparison in TWIN_COMPARISONS:
+        assert comparison.invariants, comparison.name
+        for identifier in comparison.invariants:
+            assert claims(get_invariant(identifier), Checker.CROSSHAIR), comparison.name

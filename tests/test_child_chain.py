@@ -13,14 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spec.crypto import SECP256K1_ORDER
-from spec.errors import RejectionReason
-from spec.invariants.child_chain import (
-    check_no_double_spend,
-    check_output_validity,
-    check_spent_is_permanent,
-    check_value_conservation,
-)
-from spec.payments.chain import (
+from spec.environments.payments.chain import (
     ChildChainState,
     apply_block,
     apply_deposit,
@@ -29,7 +22,7 @@ from spec.payments.chain import (
     compute_output_totals,
     get_unspent_value,
 )
-from spec.payments.transactions import (
+from spec.environments.payments.transactions import (
     MAX_INPUTS,
     MAX_OUTPUTS,
     Block,
@@ -37,13 +30,20 @@ from spec.payments.transactions import (
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     sign_transaction,
 )
+from spec.errors import RejectionReason
+from spec.invariants.payments.chain import (
+    check_no_double_spend,
+    check_output_validity,
+    check_spent_is_permanent,
+    check_value_conservation,
+)
 from spec.presets import TINY
 from spec.primitives import NATIVE_TOKEN, Address, Signature, Uint8, Uint16, Uint64, Uint256
+from spec.settlement.state import OutputPosition
 from tests.support import (
     ALICE,
     ALICE_KEY,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cli.conform import DEFAULT_TRACES, REFERENCE_ADAPTER, register, run_conform
-from conformance.chain_moves import build_chain_trace, make_chain_start
+from conformance.payments.moves import build_chain_trace, make_chain_start
 from conformance.trace import make_vector
 from spec.presets import TINY
 
@@ -19,14 +19,13 @@ FAULTY = f"{shlex.quote(sys.executable)} -m conformance.faulty_adapter --fault"
 
 
 def conform(impl: str, tmp_path: Path, *options: str) -> int:
-    """Run ``plasma-spec conform`` with the CLI's defaults, no vectors, and ``options``."""
+    """Run ``plasma-spec conform`` with ``options`` (no vectors unless they give some)."""
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
-    empty = tmp_path / "no-vectors"
-    empty.mkdir(exist_ok=True)
+    source = () if "--vectors" in options else ("--no-vectors",)
     arguments = parser.parse_args(
         [
-            *("conform", "--impl", impl, "--vectors", str(empty), "--timeout", "5"),
+            *("conform", "--impl", impl, *source, "--timeout", "5"),
             *("--failures", str(tmp_path / "failures"), *options),
         ]
     )

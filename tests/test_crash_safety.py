@@ -1,6 +1,6 @@
 """Crash safety of the reference node: kill it anywhere, restart, lose nothing committed.
 
-The node (``python -m reference.server``) is fed a long seeded workload
+The node (``python -m reference.node.server``) is fed a long seeded workload
 (``tests/crash_workload.py``) and killed with SIGKILL, mostly at a randomly
 chosen failpoint (inside a transaction, just before or just after a commit,
 between two writes), sometimes by a timer from outside. After each kill it is
@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from reference.store import FAILPOINT_VARIABLE
-from spec.digest import compute_child_chain_digest
 from spec.encoding import encode
-from spec.payments.chain import compute_genesis_child_chain
+from spec.environments.payments.chain import compute_genesis_child_chain
+from spec.environments.payments.kind import compute_child_chain_digest
 from spec.primitives import Uint64
 from tests.crash_workload import Request, Snapshot, build_workload, replay
 
@@ -51,7 +51,7 @@ class Server:
         if kill_at is not None:
             environment[FAILPOINT_VARIABLE] = str(kill_at)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "reference.server", str(directory)],
+            [sys.executable, "-m", "reference.node.server", str(directory)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -1,6 +1,6 @@
 """CrossHair: every entry point holds within its bound, and every negative control is caught.
 
-The first test runs all the CrossHair checks (``proofs.crosshair_checks``), one
+The first test runs all the CrossHair checks (``proofs.crosshair.checks``), one
 process per check, in parallel; it takes a few minutes on two cores. The other
 tests are fast structural checks on the tables and on the output parser.
 """
@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from proofs.crosshair_checks import (
+from proofs.crosshair.checks import (
     TWIN_COMPARISONS,
     CrossHairRun,
     judge_entry_point,
@@ -20,8 +20,8 @@ from proofs.crosshair_checks import (
     parse_check_output,
     run_crosshair_checks,
 )
-from proofs.crosshair_contracts import ENTRY_POINTS
-from proofs.crosshair_mutants import NEGATIVE_CONTROLS, NegativeControl
+from proofs.crosshair.contracts import ENTRY_POINTS
+from proofs.crosshair.mutants import NEGATIVE_CONTROLS, NegativeControl
 from proofs.results import CheckResult, Method, Outcome
 from spec.invariants.catalog import CATALOG
 

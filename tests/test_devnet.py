@@ -1,26 +1,25 @@
 """The devnet demo (``plasma-spec devnet``): its outcome, its output, its files, its checks.
 
-The demo runs in a temporary directory through :func:`reference.devnet_report.run_devnet`,
+The demo runs in a temporary directory through :func:`reference.devnet.report.run_devnet`,
 the function the CLI calls, and through the CLI module's own entry point.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
 
-from adversary.actors import BOB, TOKEN_A, WATCHER
-from cli import devnet as devnet_command
-from reference.board import BlockBoard
-from reference.devnet_report import run_devnet
-from reference.devnet_script import ATTACKED, HEALTHY
-from reference.operator import Operator
-from reference.settlement import SettlementSimulator
+from cli.main import main
+from fixtures import BOB, TOKEN_A, WATCHER
+from reference.devnet.report import run_devnet
+from reference.devnet.script import ATTACKED, HEALTHY
+from reference.parties.board import BlockBoard
+from reference.parties.operator import Operator
+from reference.parties.wallet import Wallet
+from reference.parties.watcher import Watcher
+from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
-from reference.wallet import Wallet
-from reference.watcher import Watcher
 from spec.presets import TINY
 from spec.primitives import Uint64
 from spec.settlement.state import ExitStatus
@@ -34,12 +33,8 @@ def run_quietly(directory: Path, seed: int = 0) -> tuple[bool, list[str]]:
 
 
 def run_command(*arguments: str) -> int:
-    """Run ``plasma-spec devnet`` with ``arguments`` through the CLI module; return the code."""
-    parser = argparse.ArgumentParser()
-    devnet_command.register(parser.add_subparsers(dest="command", required=True))
-    parsed = parser.parse_args(["devnet", *arguments])
-    code: int = parsed.run(parsed)
-    return code
+    """Run ``plasma-spec devnet`` with ``arguments`` through the command line; return the code."""
+    return main(["devnet", *arguments])
 
 
 def test_demo_meets_its_expectations_and_tells_the_story(tmp_path: Path) -> None:

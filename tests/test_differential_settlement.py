@@ -27,21 +27,20 @@ from hypothesis import strategies as st
 import adversary.world
 from adversary.machine import run_machine
 from adversary.world import World
-from reference.settlement import SettlementSimulator
+from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.digest import compute_settlement_digest
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
 from spec.errors import Rejected, RejectionReason
 from spec.settlement.operations import (
     AdvanceTime,
-    ChallengeStandardExit,
     Deposit,
-    Operation,
     ProcessExits,
     RegisterEnvironment,
-    StartStandardExit,
     SubmitBlock,
 )
 from spec.settlement.state import SettlementState
+from spec.settlement.transition import Operation
 from tests.differential import Chooser, DifferentialPair, Knowledge, make_initial_state
 from tests.differential_operations import draw_operation
 

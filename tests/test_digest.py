@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from spec.digest import compute_child_chain_digest, compute_settlement_digest
+from spec.digest import compute_settlement_digest
 from spec.encoding import decode, encode
-from spec.payments.chain import ChildChainState, apply_deposit, compute_genesis_child_chain
-from spec.payments.transactions import DepositTransaction, Output
+from spec.environments.payments.chain import (
+    ChildChainState,
+    apply_deposit,
+    compute_genesis_child_chain,
+)
+from spec.environments.payments.kind import compute_child_chain_digest
+from spec.environments.payments.transactions import DepositTransaction, Output
 from spec.primitives import NATIVE_TOKEN, Uint8, Uint64, Uint256
 from spec.settlement.state import SettlementState
 from tests.harness import advance, apply, commit_block, deposit, make_exit, make_world, pay

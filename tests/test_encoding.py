@@ -17,18 +17,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spec.encoding import decode, decode_as, encode
-from spec.errors import Rejected, RejectionReason
-from spec.payments.transactions import (
+from spec.encoding import declare_enum_tags, declare_union_tags, decode, decode_as, encode
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
 )
+from spec.errors import Rejected, RejectionReason
 from spec.presets import TINY, Preset
 from spec.primitives import (
     Address,
@@ -40,6 +39,7 @@ from spec.primitives import (
     Uint64,
     Uint256,
 )
+from spec.settlement.state import OutputPosition
 from tests.strategies import (
     addresses,
     arbitrary_presets,
@@ -67,11 +67,16 @@ from tests.support import rejects
 
 
 class Color(Enum):
-    """An enumeration: encoded as the member's index in declaration order."""
+    """An enumeration: encoded as the member's declared wire tag."""
 
     RED = "red"
     GREEN = "green"
     BLUE = "blue"
+
+
+declare_enum_tags(Color, {Color.RED: 0, Color.GREEN: 1, Color.BLUE: 2})
+declare_union_tags(Uint8 | Hash32, {Uint8: 0, Hash32: 1})
+declare_union_tags(Uint8 | Uint16, {Uint8: 0, Uint16: 1})
 
 
 @dataclass(frozen=True)
@@ -443,7 +448,7 @@ def test_known_encoding_of_unions() -> None:
     """Given each kind of block transaction and a Uint8 | Hash32 value.
 
     When they are encoded as their union,
-    Then each is one tag byte (the variant's index in the union) followed by the value.
+    Then each is one tag byte (the variant's declared wire tag) followed by the value.
     """
     empty_payment = SignedTransaction(Transaction((), ()), ())
     assert encode(empty_payment, BlockTransaction) == from_hex(
@@ -578,6 +583,70 @@ def test_union_tag_beyond_the_variants_is_rejected() -> None:
     Then it is rejected with ENCODING_INVALID_TAG.
     """
     decode_as(BlockTransaction, from_hex("03", OUTPUT_HEX))
+
+
+class Shade(Enum):
+    """An enumeration whose wire tags are not its declaration order, with a gap."""
+
+    DARK = "dark"
+    LIGHT = "light"
+
+
+class ReorderedShade(Enum):
+    """The members of :class:`Shade` declared in the other order, with the same tags."""
+
+    LIGHT = "light"
+    DARK = "dark"
+
+
+declare_enum_tags(Shade, {Shade.DARK: 7, Shade.LIGHT: 2})
+declare_enum_tags(ReorderedShade, {ReorderedShade.DARK: 7, ReorderedShade.LIGHT: 2})
+declare_union_tags(Uint16 | Address, {Address: 0, Uint16: 9})
+
+
+def test_wire_tags_are_declared_not_taken_from_declaration_order() -> None:
+    """Given an enumeration and a union whose declared tags differ from their order.
+
+    When their values are encoded and decoded, and the enumeration is declared again
+    in the other order with the same tags,
+    Then the bytes carry the declared tags, and the order of declaration changes no byte.
+    """
+    assert encode(Shade.DARK) == b"\x07"
+    assert encode(Shade.LIGHT) == b"\x02"
+    assert encode(ReorderedShade.DARK) == encode(Shade.DARK)
+    assert decode(Shade, b"\x07") == Shade.DARK
+    assert encode(Uint16(1), Uint16 | Address) == from_hex("09", "0001")
+    assert decode_as(Uint16 | Address, from_hex("09", "0001")) == Uint16(1)
+
+
+@rejects(RejectionReason.ENCODING_INVALID_TAG)
+def test_tag_in_a_gap_between_declared_tags_is_rejected() -> None:
+    """Given the byte 03 for an enumeration whose tags are 2 and 7.
+
+    When it is decoded,
+    Then it is rejected with ENCODING_INVALID_TAG.
+    """
+    decode(Shade, b"\x03")
+
+
+def test_undeclared_or_clashing_tags_are_spec_bugs() -> None:
+    """Given an enumeration and a union without declared tags, and tag tables that clash.
+
+    When a value is encoded, or the tags are declared,
+    Then an AssertionError reports a bug in the spec (not a rejection of input).
+    """
+
+    class Undeclared(Enum):
+        ONLY = "only"
+
+    with pytest.raises(AssertionError, match="no wire tags"):
+        encode(Undeclared.ONLY)
+    with pytest.raises(AssertionError, match="no wire tags"):
+        encode(Uint8(1), Uint8 | Address)
+    with pytest.raises(AssertionError, match="share a tag"):
+        declare_union_tags(Uint32 | Address, {Uint32: 1, Address: 1})
+    with pytest.raises(AssertionError, match="not the variants"):
+        declare_union_tags(Uint32 | Address, {Uint32: 1})
 
 
 @rejects(RejectionReason.ENCODING_INVALID_TAG)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from spec.encoding import encode
-from spec.payments.transactions import Output
+from spec.environments.payments.transactions import Output
 from spec.primitives import NATIVE_TOKEN, Uint32, Uint64, Uint256
 from spec.settlement.operations import ProcessExits
 from spec.settlement.state import ExitStatus, get_balance, get_vault_balance
@@ -70,7 +70,7 @@ def test_signatures_do_not_replay_across_environments() -> None:
     Then it recovers to someone other than Alice.
     """
     from spec.crypto import recover_signer
-    from spec.payments.transactions import compute_signing_hash
+    from spec.environments.payments.transactions import compute_signing_hash
 
     payment = pay(0, [(position_of(1, 0), ALICE_KEY)], [(BOB, 1)])
     in_env1 = recover_signer(

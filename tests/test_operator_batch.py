@@ -14,23 +14,23 @@ from collections.abc import Sequence
 
 import pytest
 
-from adversary.actors import ALICE, BOB, MALLORY, TOKEN_A, Actor
-from reference import chain_prepare
-from reference.operator import Operator
+from fixtures import ALICE, BOB, MALLORY, TOKEN_A, Actor
+from reference.environments.payments import prepare as chain_prepare
+from reference.parties.operator import Operator
 from reference.signatures import RecoveryResult, try_recover_signer
 from spec.crypto import SECP256K1_ORDER
-from spec.digest import compute_child_chain_digest
-from spec.errors import Rejected, RejectionReason
-from spec.payments.chain import apply_block
-from spec.payments.transactions import (
+from spec.environments.payments.chain import apply_block
+from spec.environments.payments.kind import compute_child_chain_digest
+from spec.environments.payments.transactions import (
     Block,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     compute_block_root,
 )
+from spec.errors import Rejected, RejectionReason
 from spec.primitives import Signature, Uint8, Uint16, Uint256
+from spec.settlement.state import OutputPosition
 from tests.test_reference_roles import DEPTH, ENV, Rig, make_rig
 
 Verdict = RejectionReason | None

@@ -15,27 +15,28 @@ import z3
 import cli.main
 import cli.prove
 from cli.prove import format_report, make_document, make_rows, register
-from proofs.models.bmc import BMC_DEPTH, PROPERTIES, run_bounded_check
-from proofs.models.exit_game_controls import BOUNDED_CONTROLS
 from proofs.models.isolation import ENVIRONMENT_OPERATIONS, GLOBAL_OPERATIONS
 from proofs.models.mutants import MUTANTS
+from proofs.models.payments.bmc import BMC_DEPTH, PROPERTIES, run_bounded_check
+from proofs.models.payments.exit_game_controls import BOUNDED_CONTROLS
 from proofs.models.solving import get_control_outcome, get_proof_outcome
 from proofs.models.steps import STEP_FACTORIES
 from proofs.results import CheckResult, Method, Outcome
 from proofs.runner import CHECKERS, MODEL_CONFIGS, Z3_CHECKERS, run_all_checks, select_checkers
+from spec.invariants.ids import InvariantId
 
 INDUCTIVE_INVARIANTS = (
-    "INV-01",
-    "INV-02",
-    "INV-03",
-    "INV-04",
-    "INV-05",
-    "INV-06",
-    "INV-07",
-    "INV-08",
-    "INV-09",
-    "INV-10",
-    "INV-11",
+    InvariantId.SOLVENCY,
+    InvariantId.SINGLE_PAYOUT,
+    InvariantId.EXIT_UNIQUENESS,
+    InvariantId.BLOCK_LOG_INTEGRITY,
+    InvariantId.AUTHORITY,
+    InvariantId.DEPOSIT_FIDELITY,
+    InvariantId.MATURITY,
+    InvariantId.PRIORITY_ORDER,
+    InvariantId.BOND_CONSERVATION,
+    InvariantId.CHALLENGE_SOUNDNESS,
+    InvariantId.FINALITY_MONOTONICITY,
 )
 """Invariants proved by induction on one environment."""
 
@@ -70,17 +71,21 @@ def test_every_invariant_is_proved_for_every_transition_and_preset(
 
 def test_isolation_is_proved_for_every_operation(results: list[CheckResult]) -> None:
     """Given the isolation results, Then every operation, global ones included, is covered."""
-    proved = {r.name for r in results if "INV-12" in r.invariants and r.outcome == Outcome.PROVED}
+    proved = {
+        r.name
+        for r in results
+        if InvariantId.ISOLATION in r.invariants and r.outcome == Outcome.PROVED
+    }
     operations = (*ENVIRONMENT_OPERATIONS, "process_exits", *GLOBAL_OPERATIONS)
     for config in MODEL_CONFIGS:
         for operation in operations:
-            assert f"INV-12/{operation} [{config.name}]" in proved
+            assert f"{InvariantId.ISOLATION}/{operation} [{config.name}]" in proved
 
 
 def test_bounded_checks_reach_their_depth(results: list[CheckResult]) -> None:
     """Given the bounded checks, Then INV-18 and INV-19 hold to the stated depth, not vacuously."""
     bounded = {r.invariants: r for r in select(results, Method.BMC)}
-    for invariant in ("INV-18", "INV-19"):
+    for invariant in (InvariantId.HONEST_WITHDRAWAL, InvariantId.EXIT_ORDERING):
         result = bounded[(invariant,)]
         assert result.outcome == Outcome.BOUNDED
         assert result.depth == BMC_DEPTH
@@ -102,7 +107,12 @@ def test_every_proof_has_a_negative_control(results: list[CheckResult]) -> None:
         for control in select(results, Method.NEGATIVE_CONTROL)
         for identifier in control.invariants
     }
-    assert {*INDUCTIVE_INVARIANTS, "INV-12", "INV-18", "INV-19"} <= controlled
+    assert {
+        *INDUCTIVE_INVARIANTS,
+        InvariantId.ISOLATION,
+        InvariantId.HONEST_WITHDRAWAL,
+        InvariantId.EXIT_ORDERING,
+    } <= controlled
 
 
 def test_bounded_counterexamples_are_numbered_spec_operations(results: list[CheckResult]) -> None:
@@ -118,7 +128,9 @@ def test_bounded_counterexamples_are_numbered_spec_operations(results: list[Chec
 
 def fake_checker() -> Iterator[CheckResult]:
     """Yield one passing result (stands for a CrossHair checker)."""
-    yield CheckResult("fake/contract", ("INV-01",), Method.CROSSHAIR, Outcome.PROVED, 0.5)
+    yield CheckResult(
+        "fake/contract", (InvariantId.SOLVENCY,), Method.CROSSHAIR, Outcome.PROVED, 0.5
+    )
 
 
 def test_runner_runs_added_checkers_and_reports_progress(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,7 +182,7 @@ def test_prove_exits_zero_and_prints_one_row_per_invariant(
     assert run_with(monkeypatch, results, ["prove"]) == 0
     text = capsys.readouterr().out
     assert "0 failed" in text
-    for invariant in (*INDUCTIVE_INVARIANTS, "INV-12"):
+    for invariant in (*INDUCTIVE_INVARIANTS, InvariantId.ISOLATION):
         assert f"{invariant}  " in text
     assert f"BMC depth {BMC_DEPTH}" in text
     assert "Negative controls" in text
@@ -198,8 +210,12 @@ def test_prove_exits_non_zero_on_a_failure_or_unknown(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], outcome: Outcome
 ) -> None:
     """Given one failed or unknown check, When prove runs, Then exit 1 and the failure is shown."""
-    passing = CheckResult("INV-01/deposit", ("INV-01",), Method.INDUCTIVE, Outcome.PROVED, 0.1)
-    broken = CheckResult("INV-01/x", ("INV-01",), Method.INDUCTIVE, outcome, 0.1, detail="why")
+    passing = CheckResult(
+        "INV-01/deposit", (InvariantId.SOLVENCY,), Method.INDUCTIVE, Outcome.PROVED, 0.1
+    )
+    broken = CheckResult(
+        "INV-01/x", (InvariantId.SOLVENCY,), Method.INDUCTIVE, outcome, 0.1, detail="why"
+    )
     assert run_with(monkeypatch, [passing, broken], ["prove"]) == 1
     text = capsys.readouterr().out
     assert "FAILED INV-01/x" in text and "why" in text
@@ -208,7 +224,9 @@ def test_prove_exits_non_zero_on_a_failure_or_unknown(
 def test_prove_reports_progress_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     """Given a finished check, When progress is reported, Then it goes to stderr only."""
     cli.prove.report_progress(
-        CheckResult("INV-01/deposit", ("INV-01",), Method.INDUCTIVE, Outcome.PROVED, 0.1)
+        CheckResult(
+            "INV-01/deposit", (InvariantId.SOLVENCY,), Method.INDUCTIVE, Outcome.PROVED, 0.1
+        )
     )
     captured = capsys.readouterr()
     assert "INV-01/deposit" in captured.err and captured.out == ""
@@ -217,14 +235,16 @@ def test_prove_reports_progress_on_stderr(capsys: pytest.CaptureFixture[str]) ->
 def test_report_rows_combine_by_invariant_and_method() -> None:
     """Given two checks of one invariant, one failed, Then one row shows failed with both times."""
     checks = [
-        CheckResult("a", ("INV-01",), Method.INDUCTIVE, Outcome.PROVED, 1.0),
-        CheckResult("b", ("INV-01",), Method.INDUCTIVE, Outcome.FAILED, 2.0),
-        CheckResult("c", ("INV-18",), Method.BMC, Outcome.BOUNDED, 3.0, depth=8),
+        CheckResult("a", (InvariantId.SOLVENCY,), Method.INDUCTIVE, Outcome.PROVED, 1.0),
+        CheckResult("b", (InvariantId.SOLVENCY,), Method.INDUCTIVE, Outcome.FAILED, 2.0),
+        CheckResult(
+            "c", (InvariantId.HONEST_WITHDRAWAL,), Method.BMC, Outcome.BOUNDED, 3.0, depth=8
+        ),
     ]
     rows = make_rows(checks)
     assert [(row.invariant, row.method, row.outcome, row.checks) for row in rows] == [
-        ("INV-01", "inductive", "failed", 2),
-        ("INV-18", "BMC depth 8", "bounded", 1),
+        (InvariantId.SOLVENCY, "inductive", "failed", 2),
+        (InvariantId.HONEST_WITHDRAWAL, "BMC depth 8", "bounded", 1),
     ]
     assert rows[0].seconds == 3.0
     assert make_document(checks)["passed"] is False
@@ -251,7 +271,7 @@ def test_unknown_solver_answers_are_failures() -> None:
     assert get_proof_outcome(z3.unknown) == Outcome.UNKNOWN
     assert get_control_outcome(z3.unknown) == Outcome.UNKNOWN
     assert get_control_outcome(z3.unsat) == Outcome.FAILED
-    result = CheckResult("x", ("INV-01",), Method.INDUCTIVE, Outcome.UNKNOWN, 1.0)
+    result = CheckResult("x", (InvariantId.SOLVENCY,), Method.INDUCTIVE, Outcome.UNKNOWN, 1.0)
     assert not result.passed
 
 

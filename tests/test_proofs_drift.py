@@ -33,18 +33,19 @@ import z3
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from fixtures import make_rules
 from proofs.models.drift import check_model_invariants, compare_with_spec
 from proofs.models.environment import EnvironmentTerms, ModelConfig
 from proofs.models.settlement import ENVIRONMENT_ENCODERS
 from proofs.models.transitions import Step, encode_deposit, encode_submit_block
-from spec.errors import Rejected
-from spec.payments.transactions import (
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.transactions import (
     BlockTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     get_transaction_outputs,
 )
+from spec.errors import Rejected
 from spec.primitives import (
     NATIVE_TOKEN,
     Address,
@@ -58,16 +59,19 @@ from spec.primitives import (
 from spec.settlement.blocks import get_next_child_block_number
 from spec.settlement.operations import (
     AdvanceTime,
-    ChallengeStandardExit,
     Deposit,
-    Operation,
     ProcessExits,
     RegisterEnvironment,
-    StartStandardExit,
     SubmitBlock,
 )
-from spec.settlement.state import EnvironmentKind, EnvironmentRules, ExitStatus, SettlementState
-from spec.settlement.transition import state_transition
+from spec.settlement.state import (
+    EnvironmentKind,
+    EnvironmentRules,
+    ExitStatus,
+    OutputPosition,
+    SettlementState,
+)
+from spec.settlement.transition import Operation, state_transition
 from tests.harness import (
     DEPOSIT_LIMIT,
     EXIT_BOND,
@@ -76,7 +80,6 @@ from tests.harness import (
     commit_block,
     deposit,
     make_exit,
-    make_rules,
     make_world,
     pay,
     position_of,

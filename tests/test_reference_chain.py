@@ -10,23 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reference.chain import ChildChainLedger
+from reference.environments.payments.ledger import ChildChainLedger
 from reference.store import Store
 from spec.crypto import SECP256K1_ORDER
-from spec.errors import RejectionReason
-from spec.payments.chain import ChildChainState, compute_genesis_child_chain
-from spec.payments.transactions import (
+from spec.environments.payments.chain import ChildChainState, compute_genesis_child_chain
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     sign_transaction,
 )
+from spec.errors import RejectionReason
 from spec.primitives import NATIVE_TOKEN, Address, Signature, Uint8, Uint16, Uint64, Uint256
+from spec.settlement.state import OutputPosition
 from tests.support import (
     ALICE,
     ALICE_KEY,

@@ -27,26 +27,27 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from adversary.actors import ALICE, BOB, CAROL, OPERATOR
-from reference.chain import ChildChainLedger
+from fixtures import ALICE, BOB, CAROL, OPERATOR, make_high_s_signature
+from reference.environments.payments.ledger import ChildChainLedger
 from reference.store import Store
 from spec.crypto import SECP256K1_ORDER
-from spec.digest import compute_child_chain_digest
-from spec.errors import RejectionReason
-from spec.payments.chain import ChildChainState, compute_genesis_child_chain
-from spec.payments.transactions import (
+from spec.environments.payments.chain import ChildChainState, compute_genesis_child_chain
+from spec.environments.payments.kind import compute_child_chain_digest
+from spec.environments.payments.steps import ApplyBlock
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     compute_block_root,
     sign_transaction,
 )
+from spec.errors import RejectionReason
 from spec.primitives import NATIVE_TOKEN, Address, Signature, Uint8, Uint16, Uint64, Uint256
+from spec.settlement.state import OutputPosition
 from tests.reference_chain_histories import (
     ENVIRONMENT_ID,
     KEYS,
@@ -55,7 +56,6 @@ from tests.reference_chain_histories import (
     TOKENS,
     USERS,
     BlockDraft,
-    BlockStep,
     Chooser,
     DataChooser,
     RandomChooser,
@@ -149,12 +149,6 @@ def replace_first_signature(payment: SignedTransaction, signature: Signature) ->
     return SignedTransaction(payment.transaction, (signature, *payment.signatures[1:]))
 
 
-def make_high_s_twin(signature: Signature) -> Signature:
-    """Return the malleable twin of a low-s signature (s -> n - s, other recovery id)."""
-    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big")
-    return make_signature(r, SECP256K1_ORDER - s, signature[64] ^ 1)
-
-
 def sign_last_by_impostor(scene: Scene, payment: SignedTransaction) -> SignedTransaction:
     """Return ``payment`` with its last input signed by a user who does not own it."""
     owners = [scene.get_owner(position) for position in payment.transaction.inputs]
@@ -233,7 +227,7 @@ BREAKERS: tuple[Breaker, ...] = (
     # Signatures
     lambda scene, payment: replace_first_signature(payment, pick(scene.chooser, MALFORMED)),
     lambda scene, payment: replace_first_signature(
-        payment, make_high_s_twin(payment.signatures[0])
+        payment, make_high_s_signature(payment.signatures[0])
     ),
     lambda scene, payment: replace_first_signature(
         payment, make_signature(NO_POINT_R, scene.chooser.integer(1, 9), 0)
@@ -274,7 +268,7 @@ def draw_broken_block(chooser: Chooser, state: ChildChainState) -> Step:
         if twice and isinstance(broken, SignedTransaction) and is_breakable(broken):
             broken = pick(chooser, BREAKERS)(scene, broken)
         draft.transactions.append(broken)
-    return BlockStep(draft.number, Block(tuple(draft.transactions)))
+    return ApplyBlock(draft.number, Block(tuple(draft.transactions)))
 
 
 ACTIONS = (*PLAIN_ACTIONS, *[draw_broken_block] * 4)
@@ -371,10 +365,10 @@ def test_block_of_two_hundred_payments_equals_the_spec(
             ENVIRONMENT_ID, Transaction((position,), tuple(receivers)), [key]
         )
         if broken.get(index) == "high_s":
-            payment = replace_first_signature(payment, make_high_s_twin(payment.signatures[0]))
+            payment = replace_first_signature(payment, make_high_s_signature(payment.signatures[0]))
         payments.append(payment)
     block = Block(tuple(payments))
-    _, found = check_step(state, ledger, BlockStep(Uint64(2), block))
+    _, found = check_step(state, ledger, ApplyBlock(Uint64(2), block))
     assert found == reason
     if reason is None:
         assert ledger.get_block_root(2) == compute_block_root(block.transactions, 8)

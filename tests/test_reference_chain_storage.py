@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from adversary.actors import ACTORS
-from reference import chain as reference_chain
-from reference.chain import ChildChainLedger
+from fixtures import ACTORS
+from reference.environments.payments import ledger as reference_chain
+from reference.environments.payments.ledger import ChildChainLedger
 from reference.store import Store
-from spec.digest import compute_child_chain_digest
-from spec.errors import Rejected, RejectionReason
-from spec.merkle import is_valid_merkle_proof
-from spec.payments.chain import ChildChainState, apply_block, apply_deposit, apply_exit
-from spec.payments.transactions import (
+from spec.environments.payments.chain import ChildChainState, apply_block, apply_deposit, apply_exit
+from spec.environments.payments.kind import compute_child_chain_digest
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     DepositTransaction,
@@ -30,6 +28,8 @@ from spec.payments.transactions import (
     compute_block_root,
     compute_transaction_leaf,
 )
+from spec.errors import Rejected, RejectionReason
+from spec.merkle import is_valid_merkle_proof
 from spec.primitives import NATIVE_TOKEN, Uint8, Uint64, Uint256
 from tests.support import (
     ALICE,

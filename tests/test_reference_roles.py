@@ -3,7 +3,7 @@
 Each test builds a small deployment in memory: a settlement simulator with one
 payments environment run by the operator, a block board, the operator, a
 watcher and wallets for Alice, Bob and Mallory. What the roles produce is
-judged by the spec: blocks must apply with ``spec.payments.chain.apply_block``
+judged by the spec: blocks must apply with ``spec.environments.payments.chain.apply_block``
 and have the spec's root, refusals must carry the spec's reasons, and
 challenges must be accepted by the settlement layer.
 """
@@ -14,35 +14,39 @@ from dataclasses import dataclass
 
 import pytest
 
-from adversary.actors import ALICE, BOB, MALLORY, OPERATOR, TOKEN_A, WATCHER, Actor, make_rules
-from reference.board import BlockBoard, make_deposit
-from reference.operator import Operator
-from reference.settlement import SettlementSimulator
+from fixtures import (
+    ALICE,
+    BOB,
+    MALLORY,
+    OPERATOR,
+    TOKEN_A,
+    WATCHER,
+    Actor,
+    make_funded_genesis,
+    make_rules,
+)
+from reference.parties.board import BlockBoard, make_deposit
+from reference.parties.operator import Operator
+from reference.parties.wallet import OutputStatus, OwnedOutput, Wallet, WalletError
+from reference.parties.watcher import AlertKind, Watcher
+from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
-from reference.wallet import OutputStatus, OwnedOutput, Wallet, WalletError
-from reference.watcher import AlertKind, Watcher
-from spec.digest import compute_child_chain_digest
-from spec.errors import Rejected, RejectionReason
-from spec.merkle import is_valid_merkle_proof
-from spec.payments.chain import apply_block
-from spec.payments.transactions import (
+from spec.environments.payments.chain import apply_block
+from spec.environments.payments.exits import StartStandardExit
+from spec.environments.payments.kind import compute_child_chain_digest
+from spec.environments.payments.transactions import (
     Block,
     Output,
-    OutputPosition,
     Transaction,
     compute_block_root,
     compute_transaction_leaf,
 )
+from spec.errors import Rejected, RejectionReason
+from spec.merkle import is_valid_merkle_proof
 from spec.presets import TINY
 from spec.primitives import NATIVE_TOKEN, Uint8, Uint16, Uint32, Uint64, Uint256
-from spec.settlement.operations import (
-    AdvanceTime,
-    Deposit,
-    ProcessExits,
-    RegisterEnvironment,
-    StartStandardExit,
-)
-from spec.settlement.state import EnvironmentKind, ExitStatus, compute_genesis_state
+from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, RegisterEnvironment
+from spec.settlement.state import EnvironmentKind, ExitStatus, OutputPosition
 from tests.support import rejects
 
 ENV = Uint64(0)
@@ -102,10 +106,9 @@ class Rig:
 
 def make_rig() -> Rig:
     """Return a deployment in memory."""
-    parties = (ALICE, BOB, MALLORY, OPERATOR, WATCHER)
-    balances = {(a.address, t): Uint256(10_000) for a in parties for t in (NATIVE_TOKEN, TOKEN_A)}
+    parties = [actor.address for actor in (ALICE, BOB, MALLORY, OPERATOR, WATCHER)]
     settlement = SettlementSimulator.create(
-        Store(), compute_genesis_state(TINY, balances, Uint64(1_000))
+        Store(), make_funded_genesis(TINY, parties, funds=10_000)
     )
     settlement.apply(RegisterEnvironment(OPERATOR.address, EnvironmentKind.PAYMENTS, make_rules()))
     settlement.apply(AdvanceTime(Uint64(1_000 + int(TINY.quarantine_period))))

@@ -10,28 +10,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reference.settlement import SettlementSimulator
-from reference.store import Store
-from spec.errors import RejectionReason
-from spec.primitives import NATIVE_TOKEN, Uint8, Uint32, Uint64, Uint256
-from spec.settlement.operations import (
-    AdvanceTime,
-    ChallengeStandardExit,
-    Deposit,
-    ProcessExits,
-    SubmitBlock,
-)
-from spec.settlement.state import EnvironmentRules
-from tests.differential import (
-    HUGE_RULES,
-    LARGEST_U64,
-    WHALE,
+from fixtures import (
     make_high_s_signature,
-    make_initial_state,
     make_malformed_signature,
+    make_rules,
     make_unrecoverable_signature,
 )
-from tests.harness import DEPOSIT_LIMIT, make_rules, pay, position_of
+from reference.settlement.simulator import SettlementSimulator
+from reference.store import Store
+from spec.environments.payments.exits import ChallengeStandardExit
+from spec.errors import RejectionReason
+from spec.primitives import NATIVE_TOKEN, Uint8, Uint32, Uint64, Uint256
+from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, SubmitBlock
+from spec.settlement.state import EnvironmentRules
+from tests.differential import HUGE_RULES, LARGEST_U64, WHALE, make_initial_state
+from tests.harness import DEPOSIT_LIMIT, pay, position_of
 from tests.reference_world import (
     ANY_ROOT,
     STRANGER,

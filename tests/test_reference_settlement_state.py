@@ -17,16 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from reference.settlement import SettlementSimulator
+from fixtures import make_rules
+from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.digest import compute_settlement_digest
+from spec.environments.payments.transactions import FeeClaim, Output
 from spec.errors import Rejected, RejectionReason
-from spec.payments.transactions import FeeClaim, Output
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint32, Uint64, Uint256
 from spec.settlement.operations import (
     AdvanceTime,
     Deposit,
-    Operation,
     ProcessExits,
     RegisterEnvironment,
     SubmitBlock,
@@ -39,8 +39,9 @@ from spec.settlement.state import (
     get_balance,
     get_vault_balance,
 )
+from spec.settlement.transition import Operation
 from tests.differential import HUGE_ENVIRONMENT, make_initial_state
-from tests.harness import FUNDS, make_rules, pay, position_of
+from tests.harness import FUNDS, pay, position_of
 from tests.reference_world import (
     advance,
     apply_checked,

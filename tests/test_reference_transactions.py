@@ -9,23 +9,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference import signatures as reference_signatures
-from reference import transactions as reference
+from reference.columns import encode_count
+from reference.environments.payments import encoding as reference
 from spec.crypto import SECP256K1_HALF_ORDER, SECP256K1_ORDER, recover_signer, sign
 from spec.encoding import encode
-from spec.errors import Rejected, RejectionReason
-from spec.payments.transactions import (
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     DepositTransaction,
     FeeClaim,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     compute_signing_hash,
     compute_transaction_leaf,
 )
+from spec.errors import Rejected, RejectionReason
 from spec.primitives import Address, Hash32, Signature, Uint64
+from spec.settlement.state import OutputPosition
 from tests.strategies import (
     block_transactions,
     blocks,
@@ -177,7 +178,7 @@ def test_count_beyond_uint32_is_rejected() -> None:
     When its prefix is encoded,
     Then it is rejected with INTEGER_OVERFLOW, as the spec's Uint32 count is.
     """
-    reference.encode_count(2**32)
+    encode_count(2**32)
 
 
 # Signer recovery

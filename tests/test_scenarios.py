@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from adversary.actors import get_actor_name, make_funded_world
+from adversary.actors import make_funded_world
 from adversary.scenarios.books import find_unexplained_changes
 from adversary.scenarios.framework import (
     ScenarioResult,
@@ -21,6 +21,7 @@ from adversary.scenarios.framework import (
 from adversary.scenarios.play import Play
 from adversary.timeline import render_result
 from cli.scenario import register
+from fixtures import get_actor_name
 from spec.settlement.state import Exit, SettlementState
 
 NAMES = [scenario.name for scenario in list_scenarios()]
@@ -146,7 +147,7 @@ def test_spec_that_raises_is_reported_not_propagated(monkeypatch: pytest.MonkeyP
     def explode(*arguments: object) -> None:
         raise RuntimeError("broken spec")
 
-    monkeypatch.setattr("spec.settlement.exits.compute_exitable_time", explode)
+    monkeypatch.setattr("spec.environments.payments.exits.compute_exitable_time", explode)
     results = run_all()
     failed = [result for result in results if not result.passed]
     assert failed

@@ -7,14 +7,7 @@ from spec.primitives import NATIVE_TOKEN, Uint64, Uint256
 from spec.settlement.deposits import compute_deposit_root, get_next_deposit_block_number
 from spec.settlement.operations import Deposit
 from spec.settlement.state import BlockKind, get_balance, get_vault_balance
-from tests.harness import (
-    DEPOSIT_LIMIT,
-    FUNDS,
-    apply_rejected,
-    commit_block,
-    deposit,
-    make_world,
-)
+from tests.harness import DEPOSIT_LIMIT, FUNDS, apply_rejected, commit_block, deposit, make_world
 from tests.support import ALICE, BOB, TOKEN_A, rejects
 
 

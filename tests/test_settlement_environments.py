@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fixtures import make_rules
 from spec.errors import RejectionReason
 from spec.presets import FULL, TINY
 from spec.primitives import NATIVE_TOKEN, Hash32, Uint64, Uint256
 from spec.settlement.operations import Deposit, RegisterEnvironment, SubmitBlock
 from spec.settlement.state import EnvironmentKind, is_environment_active
-from tests.harness import (
-    advance,
-    apply,
-    apply_rejected,
-    make_genesis,
-    make_rules,
-    make_world,
-)
+from tests.harness import advance, apply, apply_rejected, make_genesis, make_world
 from tests.support import ALICE, BOB, OPERATOR, rejects
 
 

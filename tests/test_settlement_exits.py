@@ -7,10 +7,11 @@ from dataclasses import replace
 import pytest
 
 from spec.crypto import SECP256K1_ORDER, compute_address_of_private_key
+from spec.environments.payments.exits import ChallengeStandardExit
+from spec.environments.payments.transactions import FeeClaim, Output
 from spec.errors import Rejected, RejectionReason
-from spec.payments.transactions import FeeClaim, Output
 from spec.primitives import NATIVE_TOKEN, Signature, Uint8, Uint32, Uint64, Uint256
-from spec.settlement.operations import ChallengeStandardExit, ProcessExits
+from spec.settlement.operations import ProcessExits
 from spec.settlement.state import ExitStatus, SettlementState, get_balance, get_vault_balance
 from tests.harness import (
     EXIT_BOND,

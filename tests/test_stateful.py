@@ -29,15 +29,18 @@ import pytest
 
 from adversary import properties
 from adversary import world as worlds
-from adversary.actors import ALICE, OPERATOR, make_funded_world
+from adversary.actors import make_funded_world
 from adversary.machine import ACTIONS, HONEST_OWNERS, PROFILES, Game, replay_trace, run_machine
 from adversary.trace import Trace, load_trace
 from cli import fuzz as fuzz_command
+from fixtures import ALICE, OPERATOR
+from spec.environments.payments import exits as payments_exits
+from spec.environments.payments.transactions import FeeClaim, Output
 from spec.errors import RejectionReason, require
-from spec.payments.transactions import FeeClaim, Output, OutputPosition
+from spec.invariants.ids import InvariantId
 from spec.primitives import NATIVE_TOKEN, Uint8, Uint16, Uint64, Uint256
 from spec.settlement import exits
-from spec.settlement.state import Exit, SettlementState
+from spec.settlement.state import Exit, OutputPosition, SettlementState
 
 TRACES = Path(__file__).parent / "traces"
 SCRIPTED = TRACES / "byzantine-operator-and-mass-exit.json"
@@ -148,7 +151,7 @@ def test_scripted_trace_catches_planted_challenge_bug(monkeypatch: pytest.Monkey
 
     Then mallory's challenge signed by herself is accepted where it must be rejected.
     """
-    monkeypatch.setattr(exits, "require", require_ignoring_owner_signature)
+    monkeypatch.setattr(payments_exits, "require", require_ignoring_owner_signature)
     run = replay_trace(load_trace(SCRIPTED))
     assert not run.passed
     first_line = run.failure.splitlines()[0]
@@ -160,10 +163,10 @@ def test_scripted_trace_catches_planted_challenge_bug(monkeypatch: pytest.Monkey
 def test_planted_trace_fails_only_under_its_bug(monkeypatch: pytest.MonkeyPatch) -> None:
     """Given the saved planted-bug trace, When replayed, Then it fails only with the bug planted."""
     trace = load_trace(PLANTED)
-    assert trace.failure.startswith("INV-07")
+    assert trace.failure.startswith(InvariantId.MATURITY)
     assert replay_trace(trace).passed
     monkeypatch.setattr(exits, "is_exit_mature", always_mature)
-    assert replay_trace(trace).failure.startswith("INV-07")
+    assert replay_trace(trace).failure.startswith(InvariantId.MATURITY)
 
 
 # The trace properties can fail
@@ -178,7 +181,7 @@ def test_honest_withdrawal_reports_an_unpaid_honest_claim() -> None:
     )
     tampered = with_exit(game, 0, exit_id, dataclasses.replace(exit, paid=Uint256(0)))
     violations = properties.check_honest_withdrawal(tampered, HONEST_OWNERS)
-    assert [v.identifier for v in violations] == ["INV-18"]
+    assert [v.identifier for v in violations] == [InvariantId.HONEST_WITHDRAWAL]
 
 
 def test_exit_ordering_reports_a_dependent_exit_paid_first() -> None:
@@ -197,7 +200,7 @@ def test_exit_ordering_reports_a_dependent_exit_paid_first() -> None:
     tampered = with_exit(game, 0, exit_id, dataclasses.replace(exit, exitable_at=Uint64(0)))
     violations = properties.check_exit_ordering(tampered)
     assert violations
-    assert all(v.identifier == "INV-19" for v in violations)
+    assert all(v.identifier == InvariantId.EXIT_ORDERING for v in violations)
 
 
 def test_deposit_after_bad_block_needs_an_exit_strictly_within_one_period() -> None:
@@ -249,7 +252,7 @@ def test_fuzz_command_saves_and_replays_a_failing_trace(
     assert code == 1
     (saved,) = tmp_path.glob("*.json")
     assert str(saved) in capsys.readouterr().out
-    assert load_trace(saved).failure.startswith("INV-07")
+    assert load_trace(saved).failure.startswith(InvariantId.MATURITY)
     assert run_fuzz_command("--replay", str(saved)) == 1
     monkeypatch.undo()
     assert run_fuzz_command("--replay", str(saved)) == 0

@@ -9,7 +9,6 @@ low-s signature on a spend of that very output is rejected.
 
 from __future__ import annotations
 
-from adversary.actors import ALICE, BOB, MALLORY, WATCHER
 from adversary.scenarios.framework import scenario
 from adversary.scenarios.play import Play, make_output, make_position
 from adversary.scenarios.records import (
@@ -20,17 +19,10 @@ from adversary.scenarios.records import (
     Rejection,
     VaultBalance,
 )
-from spec.crypto import SECP256K1_ORDER
+from fixtures import ALICE, BOB, MALLORY, WATCHER, make_high_s_signature
+from spec.environments.payments.transactions import SignedTransaction
 from spec.errors import RejectionReason
-from spec.payments.transactions import SignedTransaction
 from spec.primitives import Signature
-
-
-def compute_malleated_twin(signature: Signature) -> Signature:
-    """Return the other valid ECDSA signature of the same message: (r, n - s, flipped v)."""
-    s = int.from_bytes(signature[32:64], "big")
-    twin_s = (SECP256K1_ORDER - s).to_bytes(32, "big")
-    return Signature(signature[:32] + twin_s + bytes([1 - signature[64]]))
 
 
 @scenario(
@@ -218,7 +210,7 @@ def malleated_signature_rejected(play: Play) -> None:
     play.wait_until(20)
     cheat = play.start_exit(ALICE, deposit)
     play.wait_until(30)
-    twin = SignedTransaction(payment.transaction, (compute_malleated_twin(payment.signatures[0]),))
+    twin = SignedTransaction(payment.transaction, (make_high_s_signature(payment.signatures[0]),))
     play.challenge(MALLORY, cheat, spend=twin)
     play.challenge(WATCHER, cheat, spend=payment)
     play.start_exit(BOB, make_position(block))

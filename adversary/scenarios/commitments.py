@@ -8,17 +8,6 @@ can be used only after the quarantine that follows registration.
 
 from __future__ import annotations
 
-from adversary.actors import (
-    ALICE,
-    BOB,
-    CAROL,
-    DAVE,
-    DEPOSIT_LIMIT,
-    MALLORY,
-    OPERATOR,
-    OPERATOR_TWO,
-    WATCHER,
-)
 from adversary.scenarios.framework import scenario
 from adversary.scenarios.play import Play, make_output, make_position
 from adversary.scenarios.records import (
@@ -28,6 +17,17 @@ from adversary.scenarios.records import (
     Payout,
     Rejection,
     VaultBalance,
+)
+from fixtures import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    DEPOSIT_LIMIT,
+    MALLORY,
+    OPERATOR,
+    OPERATOR_TWO,
+    WATCHER,
 )
 from spec.errors import RejectionReason
 

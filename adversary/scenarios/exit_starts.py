@@ -7,7 +7,6 @@ bond, and no earlier exit of the same output.
 
 from __future__ import annotations
 
-from adversary.actors import ALICE, BOB, EXIT_BOND, MALLORY, WATCHER
 from adversary.scenarios.framework import scenario
 from adversary.scenarios.play import Play, make_output, make_position
 from adversary.scenarios.records import (
@@ -18,6 +17,7 @@ from adversary.scenarios.records import (
     Rejection,
     VaultBalance,
 )
+from fixtures import ALICE, BOB, EXIT_BOND, MALLORY, WATCHER
 from spec.errors import RejectionReason
 
 

@@ -8,7 +8,6 @@ block invalid, and the exit queue limits the damage.
 
 from __future__ import annotations
 
-from adversary.actors import ALICE, BOB, CAROL, MALLORY, OPERATOR, WATCHER
 from adversary.scenarios.framework import scenario
 from adversary.scenarios.play import Play, make_output, make_position
 from adversary.scenarios.records import (
@@ -19,8 +18,9 @@ from adversary.scenarios.records import (
     Rejection,
     VaultBalance,
 )
+from fixtures import ALICE, BOB, CAROL, MALLORY, OPERATOR, WATCHER
+from spec.environments.payments.transactions import FeeClaim
 from spec.errors import RejectionReason
-from spec.payments.transactions import FeeClaim
 
 
 @scenario(

@@ -21,7 +21,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adversary.actors import ACTORS, OPERATOR, TOKENS, Actor, get_actor_name, make_funded_world
+from adversary.actors import make_funded_world
 from adversary.scenarios.play import Play
 from adversary.scenarios.records import (
     Expectation,
@@ -34,6 +34,7 @@ from adversary.scenarios.records import (
     get_token_name,
 )
 from adversary.world import World
+from fixtures import ACTORS, OPERATOR, TOKENS, Actor, get_actor_name
 from spec.primitives import Address
 
 __all__ = [

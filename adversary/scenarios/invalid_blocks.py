@@ -8,7 +8,6 @@ no exit more than it holds, and a double-spent input can still be challenged.
 
 from __future__ import annotations
 
-from adversary.actors import ALICE, BOB, CAROL, MALLORY, TOKEN_A, WATCHER
 from adversary.scenarios.framework import scenario
 from adversary.scenarios.play import NOWHERE, Play, make_output, make_position
 from adversary.scenarios.records import (
@@ -19,6 +18,7 @@ from adversary.scenarios.records import (
     Rejection,
     VaultBalance,
 )
+from fixtures import ALICE, BOB, CAROL, MALLORY, TOKEN_A, WATCHER
 from spec.errors import RejectionReason
 
 

@@ -7,7 +7,6 @@ other environment's users keep what they own.
 
 from __future__ import annotations
 
-from adversary.actors import ALICE, BOB, CAROL, DAVE, MALLORY, OPERATOR, OPERATOR_TWO, WATCHER
 from adversary.scenarios.framework import scenario
 from adversary.scenarios.play import NOWHERE, Play, make_output, make_position
 from adversary.scenarios.records import (
@@ -19,6 +18,7 @@ from adversary.scenarios.records import (
     Rejection,
     VaultBalance,
 )
+from fixtures import ALICE, BOB, CAROL, DAVE, MALLORY, OPERATOR, OPERATOR_TWO, WATCHER
 from spec.errors import RejectionReason
 
 TWO_OPERATORS = (OPERATOR, OPERATOR_TWO)

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import adversary.world as world_model
-from adversary.actors import Actor, get_actor_name, make_rules
 from adversary.scenarios.books import compute_movements, find_unexplained_changes
 from adversary.scenarios.records import (
     ActionKind,
@@ -33,33 +32,32 @@ from adversary.scenarios.records import (
     get_token_name,
 )
 from adversary.world import ImpossibleAction, World
+from fixtures import Actor, get_actor_name, make_rules
 from spec import merkle
-from spec.errors import Rejected
-from spec.invariants import evaluate
-from spec.payments import chain as child_chain
-from spec.payments import transactions
-from spec.payments.chain import ChildChainState
-from spec.payments.transactions import (
+from spec.environments.payments import chain as child_chain
+from spec.environments.payments import transactions
+from spec.environments.payments.chain import ChildChainState
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
 )
+from spec.errors import Rejected
+from spec.invariants import evaluate
 from spec.primitives import NATIVE_TOKEN, Address, Uint8, Uint16, Uint64, Uint256
 from spec.settlement import blocks, deposits
 from spec.settlement.operations import (
     AdvanceTime,
-    ChallengeStandardExit,
     Deposit,
-    Operation,
     ProcessExits,
     RegisterEnvironment,
-    StartStandardExit,
     SubmitBlock,
 )
-from spec.settlement.state import Environment, Exit
+from spec.settlement.state import Environment, Exit, OutputPosition
+from spec.settlement.transition import Operation
 
 Action = Callable[[World], World]
 """An action on the world; raises ``Rejected`` or ``ImpossibleAction`` when it cannot be taken."""

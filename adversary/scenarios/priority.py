@@ -8,7 +8,6 @@ stops at the first exit not yet mature. In these scenarios MFP is 100 s.
 
 from __future__ import annotations
 
-from adversary.actors import ALICE, BOB, CAROL, DAVE, MALLORY, WATCHER
 from adversary.scenarios.framework import scenario
 from adversary.scenarios.play import NOWHERE, Play, make_output, make_position
 from adversary.scenarios.records import (
@@ -20,6 +19,7 @@ from adversary.scenarios.records import (
     Rejection,
     VaultBalance,
 )
+from fixtures import ALICE, BOB, CAROL, DAVE, MALLORY, WATCHER
 from spec.errors import RejectionReason
 
 

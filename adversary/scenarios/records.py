@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from adversary.actors import EXIT_BOND, TOKEN_A, Actor
+from fixtures import EXIT_BOND, TOKEN_A, Actor
 from spec.errors import RejectionReason
-from spec.payments.transactions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address
+from spec.settlement.state import OutputPosition
 
 # Enumerations
 

@@ -9,7 +9,6 @@ the exit window, and a payment caught in flight in a withheld block.
 
 from __future__ import annotations
 
-from adversary.actors import ALICE, BOB, CAROL, MALLORY, OPERATOR, WATCHER
 from adversary.scenarios.framework import scenario
 from adversary.scenarios.play import NOWHERE, Play, make_output, make_position
 from adversary.scenarios.records import (
@@ -21,6 +20,7 @@ from adversary.scenarios.records import (
     Rejection,
     VaultBalance,
 )
+from fixtures import ALICE, BOB, CAROL, MALLORY, OPERATOR, WATCHER
 from spec.errors import RejectionReason
 
 

@@ -6,7 +6,6 @@ and apply one child block at the next multiple of the block interval.
 
 from __future__ import annotations
 
-from conformance.areas import ApplyBlock, ApplyDeposit, ApplyExit
 from conformance.case_library.worlds import (
     ALICE,
     BOB,
@@ -15,14 +14,20 @@ from conformance.case_library.worlds import (
     make_output,
     make_payment,
     make_position,
-    make_unrecoverable_signature,
     next_child_block,
     start_chain,
     with_signature,
 )
 from conformance.cases import TraceBuilder, case
+from fixtures import make_unrecoverable_signature
+from spec.environments.payments.steps import ApplyBlock, ApplyDeposit, ApplyExit
+from spec.environments.payments.transactions import (
+    Block,
+    BlockTransaction,
+    DepositTransaction,
+    FeeClaim,
+)
 from spec.errors import RejectionReason
-from spec.payments.transactions import Block, BlockTransaction, DepositTransaction, FeeClaim
 from spec.presets import Preset
 from spec.primitives import Uint64, Uint256
 

@@ -6,7 +6,6 @@ challenges then show her a payment spending it, signed (or not) by her.
 
 from __future__ import annotations
 
-from adversary.actors import Actor
 from conformance.case_library.worlds import (
     ALICE,
     BOB,
@@ -14,21 +13,25 @@ from conformance.case_library.worlds import (
     TOKEN_A,
     deposit,
     make_deposit_exit,
-    make_high_s_signature,
-    make_malformed_signature,
     make_output,
     make_payment,
     make_position,
-    make_unrecoverable_signature,
     start_settlement,
     wait_past_finalization,
 )
 from conformance.cases import TraceBuilder, case
+from fixtures import (
+    Actor,
+    make_high_s_signature,
+    make_malformed_signature,
+    make_unrecoverable_signature,
+)
+from spec.environments.payments.exits import ChallengeStandardExit
+from spec.environments.payments.transactions import SignedTransaction
 from spec.errors import RejectionReason
-from spec.payments.transactions import SignedTransaction
 from spec.presets import Preset
 from spec.primitives import Uint8, Uint32, Uint64
-from spec.settlement.operations import ChallengeStandardExit, ProcessExits
+from spec.settlement.operations import ProcessExits
 
 
 def start_alice_exit(preset: Preset) -> tuple[TraceBuilder, int]:

@@ -21,14 +21,9 @@ from spec.errors import RejectionReason
 from spec.presets import Preset
 from spec.primitives import Hash32, Uint64, Uint256
 from spec.settlement.deposits import get_next_deposit_block_number
-from spec.settlement.operations import (
-    AdvanceTime,
-    Deposit,
-    Operation,
-    RegisterEnvironment,
-    SubmitBlock,
-)
+from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
 from spec.settlement.state import EnvironmentKind, EnvironmentRules, SettlementState
+from spec.settlement.transition import Operation
 
 # Registration
 

@@ -10,27 +10,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from adversary.actors import ALICE, BOB, FUNDS, OPERATOR, TOKEN_A, Actor, make_funded_world
+from adversary.actors import make_funded_world
 from adversary.world import World
-from conformance.areas import PAYMENTS_CHAIN, SETTLEMENT, ApplyDeposit
+from conformance.areas import PAYMENTS_CHAIN, SETTLEMENT
 from conformance.cases import TraceBuilder
-from spec.crypto import SECP256K1_ORDER
-from spec.merkle import compute_merkle_proof
-from spec.payments.chain import ChildChainState, compute_genesis_child_chain
-from spec.payments.transactions import (
+from fixtures import ALICE, BOB, FUNDS, OPERATOR, TOKEN_A, Actor
+from spec.environments.payments.chain import ChildChainState, compute_genesis_child_chain
+from spec.environments.payments.exits import StartStandardExit
+from spec.environments.payments.steps import ApplyDeposit
+from spec.environments.payments.transactions import (
     DepositTransaction,
     Output,
-    OutputPosition,
     SignedTransaction,
     Transaction,
     compute_transaction_leaf,
     sign_transaction,
 )
+from spec.merkle import compute_merkle_proof
 from spec.presets import Preset
 from spec.primitives import NATIVE_TOKEN, Address, Signature, Uint8, Uint16, Uint64, Uint256
 from spec.settlement.deposits import get_next_deposit_block_number
-from spec.settlement.operations import AdvanceTime, Deposit, StartStandardExit
-from spec.settlement.state import SettlementState
+from spec.settlement.operations import AdvanceTime, Deposit
+from spec.settlement.state import OutputPosition, SettlementState
 
 ENVIRONMENT = Uint64(0)
 """The environment every case uses."""
@@ -115,26 +116,6 @@ def make_payment(
 def with_signature(payment: SignedTransaction, signature: Signature) -> SignedTransaction:
     """Return ``payment`` with its first signature replaced."""
     return SignedTransaction(payment.transaction, (signature, *payment.signatures[1:]))
-
-
-def make_malformed_signature(signature: Signature) -> Signature:
-    """Return ``signature`` with r = 0 (SIGNATURE_MALFORMED)."""
-    return Signature(bytes(32) + signature[32:])
-
-
-def make_high_s_signature(signature: Signature) -> Signature:
-    """Return the malleable twin of a valid signature, s replaced by n - s (SIGNATURE_HIGH_S)."""
-    s = int.from_bytes(signature[32:64], "big")
-    twin = (SECP256K1_ORDER - s).to_bytes(32, "big")
-    return Signature(signature[:32] + twin + bytes([signature[64] ^ 1]))
-
-
-def make_unrecoverable_signature() -> Signature:
-    """Return a well-formed low-s signature whose r is the x of no curve point."""
-    prime = 2**256 - 2**32 - 977
-    # The smallest such r: r**3 + 7 is not a square modulo the field prime
-    r = next(r for r in range(1, 1000) if pow(r**3 + 7, (prime - 1) // 2, prime) != 1)
-    return Signature(r.to_bytes(32, "big") + (1).to_bytes(32, "big") + b"\x00")
 
 
 def funded_chain(preset: Preset) -> tuple[TraceBuilder, OutputPosition]:

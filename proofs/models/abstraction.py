@@ -29,11 +29,11 @@ from proofs.models.environment import (
 )
 from proofs.models.rules import BlockKindCode, ExitStatusCode, compute_position_key
 from proofs.models.settlement import SettlementTerms
-from spec.payments.transactions import OutputPosition
 from spec.settlement.state import (
     BlockKind,
     Environment,
     ExitStatus,
+    OutputPosition,
     SettlementState,
     get_last_block_number,
     get_last_child_block_number,
@@ -55,6 +55,11 @@ class EnvironmentValues:
     """Integer fields by name."""
     arrays: dict[str, dict[int, int]] = field(default_factory=dict)
     """Array fields by name: index to value."""
+
+
+def number(value: int) -> z3.ArithRef:
+    """Return a Z3 integer constant."""
+    return z3.IntVal(int(value))
 
 
 def as_integer(value: bytes) -> int:

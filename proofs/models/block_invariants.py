@@ -11,6 +11,7 @@ from proofs.models.clauses import ModelInvariant, StateClause, StepView, Transit
 from proofs.models.environment import ModelConfig
 from proofs.models.predicates import is_committed, is_newly_committed
 from proofs.models.rules import BlockKindCode
+from spec.invariants.ids import InvariantId
 
 # INV-04 Block log integrity and INV-05 Authority
 
@@ -19,7 +20,7 @@ def make_block_log_integrity(config: ModelConfig) -> ModelInvariant:
     """Return INV-04: numbering, times, and committed records that never change."""
     interval = config.block_interval
     return ModelInvariant(
-        "INV-04",
+        InvariantId.BLOCK_LOG_INTEGRITY,
         (
             StateClause(
                 "last child block at a multiple of the interval",
@@ -123,7 +124,7 @@ def is_authorised_block(view: StepView, number: z3.ArithRef) -> z3.BoolRef:
 def make_authority() -> ModelInvariant:
     """Return INV-05: only the operator's SubmitBlock adds child blocks, only a Deposit deposits."""
     return ModelInvariant(
-        "INV-05",
+        InvariantId.AUTHORITY,
         (),
         (
             TransitionClause(
@@ -164,7 +165,7 @@ def make_deposit_fidelity() -> ModelInvariant:
     """Return INV-06 (vault side): a deposit adds its own deposit block and exactly its amount."""
     applies = "deposit"
     return ModelInvariant(
-        "INV-06",
+        InvariantId.DEPOSIT_FIDELITY,
         (),
         (
             TransitionClause(
@@ -187,7 +188,7 @@ def make_deposit_fidelity() -> ModelInvariant:
                 ),
             ),
         ),
-        assumes=("INV-04",),
+        assumes=(InvariantId.BLOCK_LOG_INTEGRITY,),
         strengthening=(
             "Z3 covers the vault side only: settlement-layer balances are not in the model, and "
             "the root is the model's parameter (the spec hashes the deposit transaction). "

@@ -20,12 +20,16 @@ from dataclasses import dataclass
 import z3
 
 from proofs.models.environment import EnvironmentTerms
+from spec.invariants.ids import InvariantId
 
 StateBody = Callable[..., z3.BoolRef]
 """``(environment, now, *indices) -> condition``."""
 
 TransitionBody = Callable[..., z3.BoolRef]
 """``(step view, *indices) -> condition``."""
+
+WELL_FORMEDNESS = "WF"
+"""Name of the well-formedness lemma: the one model invariant that is no catalog entry."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +85,13 @@ class TransitionClause:
 class ModelInvariant:
     """A catalogued invariant (or a supporting lemma) as clauses of the model."""
 
-    identifier: str
-    """Catalog id (``INV-NN``) or lemma name."""
+    identifier: InvariantId | str
+    """The catalog id it states, or a lemma's name (:data:`WELL_FORMEDNESS`)."""
     state_clauses: tuple[StateClause, ...]
     """The state form, with any strengthening clauses."""
     transition_clauses: tuple[TransitionClause, ...] = ()
     """The transition form, if any."""
-    assumes: tuple[str, ...] = ()
+    assumes: tuple[InvariantId | str, ...] = ()
     """Ids of other model invariants assumed in the pre-state (each proved on its own)."""
     strengthening: str = ""
     """What was added to make it inductive, in words (for the catalog)."""

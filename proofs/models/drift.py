@@ -31,9 +31,8 @@ from proofs.models.operation_abstraction import abstract_operation
 from proofs.models.settlement import SettlementStep, SettlementTerms, encode_operation
 from proofs.models.solving import solve
 from spec.errors import Rejected, RejectionReason
-from spec.settlement.operations import Operation
 from spec.settlement.state import SettlementState
-from spec.settlement.transition import state_transition
+from spec.settlement.transition import Operation, state_transition
 
 DRIFT_TIMEOUT_MS = 20_000
 """Solver timeout of one drift check, in milliseconds."""

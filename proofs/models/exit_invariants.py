@@ -1,6 +1,7 @@
-"""Exit invariants of the settlement model: INV-07 to INV-11.
+"""Exit invariants of the settlement model: INV-07, INV-08, INV-09 and INV-11.
 
-Part of the model invariants (``proofs.models.invariants``).
+Part of the model invariants (``proofs.models.invariants``). INV-10, the payments
+exit game's challenge soundness, is in ``proofs.models.payments.invariants``.
 """
 
 from __future__ import annotations
@@ -8,7 +9,13 @@ from __future__ import annotations
 import z3
 
 from proofs.models.block_invariants import is_record_kept
-from proofs.models.clauses import ModelInvariant, StateClause, StepView, TransitionClause
+from proofs.models.clauses import (
+    WELL_FORMEDNESS,
+    ModelInvariant,
+    StateClause,
+    StepView,
+    TransitionClause,
+)
 from proofs.models.environment import EXIT_FIELDS, EnvironmentTerms
 from proofs.models.predicates import (
     OPEN,
@@ -21,10 +28,10 @@ from proofs.models.predicates import (
 from proofs.models.processing import get_queue_key
 from proofs.models.rules import (
     BlockKindCode,
-    ExitStatusCode,
     compute_exitable_time,
     is_earlier_in_queue,
 )
+from spec.invariants.ids import InvariantId
 
 # INV-07 Maturity and INV-08 Priority order
 
@@ -44,7 +51,7 @@ def follows_exitable_rule(e: EnvironmentTerms, exit_id: z3.ArithRef) -> z3.BoolR
 def make_maturity() -> ModelInvariant:
     """Return INV-07: exitable times follow the MVP rule; nothing is paid before it."""
     return ModelInvariant(
-        "INV-07",
+        InvariantId.MATURITY,
         (
             StateClause(
                 "exitable time follows the MVP rule",
@@ -68,7 +75,7 @@ def make_maturity() -> ModelInvariant:
                 ),
             ),
         ),
-        assumes=("INV-04",),
+        assumes=(InvariantId.BLOCK_LOG_INTEGRITY,),
         strengthening=(
             "Z3: assumes INV-04 (the block an exit names stays committed with the same kind and "
             "time; without it a deposit could overwrite that block). 'No exit is paid before "
@@ -86,7 +93,7 @@ def precedes_open_exit(e: EnvironmentTerms, i: z3.ArithRef, j: z3.ArithRef) -> z
 def make_priority_order() -> ModelInvariant:
     """Return INV-08: a step pays the head of its queue; paid exits precede every open one."""
     return ModelInvariant(
-        "INV-08",
+        InvariantId.PRIORITY_ORDER,
         (
             StateClause(
                 "paid exits precede open exits of their token",
@@ -116,7 +123,7 @@ def make_priority_order() -> ModelInvariant:
                 ),
             ),
         ),
-        assumes=("INV-07", "WF"),
+        assumes=(InvariantId.MATURITY, WELL_FORMEDNESS),
         strengthening=(
             "Z3: the state form 'every processed exit precedes, in (exitable time, position, "
             "exit id) order, every open exit of its token' (so exits of a queue are paid in "
@@ -133,7 +140,7 @@ def make_priority_order() -> ModelInvariant:
 def make_bond_conservation() -> ModelInvariant:
     """Return INV-09: bonds held equal the bonds of the open exits."""
     return ModelInvariant(
-        "INV-09",
+        InvariantId.BOND_CONSERVATION,
         (
             StateClause(
                 "bonds held equal the open exits' bonds",
@@ -174,7 +181,7 @@ def are_rules_kept(view: StepView) -> z3.BoolRef:
 def make_finality() -> ModelInvariant:
     """Return INV-11: exits, ended exits, withdrawn totals, records and rules never go back."""
     return ModelInvariant(
-        "INV-11",
+        InvariantId.FINALITY_MONOTONICITY,
         (),
         (
             TransitionClause(
@@ -191,44 +198,9 @@ def make_finality() -> ModelInvariant:
             TransitionClause("committed records never change", 1, is_record_kept),
             TransitionClause("rules never change", 0, are_rules_kept),
         ),
-        assumes=("INV-01", "INV-04"),
+        assumes=(InvariantId.SOLVENCY, InvariantId.BLOCK_LOG_INTEGRITY),
         strengthening=(
             "Z3: assumes INV-01 (the vault is never negative, so a payout is never negative) "
             "and INV-04 (new blocks take free numbers)."
-        ),
-    )
-
-
-def is_sound_cancellation(view: StepView, exit_id: z3.ArithRef) -> z3.BoolRef:
-    """Return whether an exit the step cancelled was named by a challenge with a valid spend."""
-    cancelled = z3.And(
-        has_status(view.pre, exit_id, OPEN),
-        view.post.exit_status[exit_id] == ExitStatusCode.CHALLENGED,
-    )
-    if view.name != "challenge_exit":
-        return z3.Not(cancelled)
-    witnessed = z3.And(
-        view.get_parameter("exit_id") == exit_id,
-        view.get_parameter("spent_position") == view.pre.exit_position[exit_id],
-        view.get_parameter("signer") == view.pre.exit_owner[exit_id],
-    )
-    return z3.Implies(cancelled, witnessed)
-
-
-def make_challenge_soundness() -> ModelInvariant:
-    """Return INV-10: only a challenge with the owner's signed spend cancels an exit."""
-    return ModelInvariant(
-        "INV-10",
-        (),
-        (
-            TransitionClause(
-                "an exit is cancelled only by a spend of its output signed by its owner",
-                1,
-                is_sound_cancellation,
-            ),
-        ),
-        strengthening=(
-            "Z3: the payment is abstracted to the position its chosen input spends and the "
-            "address its signature recovers to."
         ),
     )

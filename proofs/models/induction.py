@@ -47,10 +47,11 @@ from proofs.models.solving import (
 from proofs.models.steps import STEP_FACTORIES, StepFactory
 from proofs.models.transitions import Step, is_enabled
 from proofs.results import CheckResult, Method
+from spec.invariants.ids import InvariantId
 
 
 def get_assumed_invariants(
-    invariant: ModelInvariant, invariants: Mapping[str, ModelInvariant]
+    invariant: ModelInvariant, invariants: Mapping[InvariantId | str, ModelInvariant]
 ) -> list[ModelInvariant]:
     """Return the invariant itself and those its proof assumes."""
     return [invariant, *(invariants[identifier] for identifier in invariant.assumes)]
@@ -82,7 +83,7 @@ def check_initiation(config: ModelConfig, invariant: ModelInvariant) -> tuple[So
 def check_preservation(
     config: ModelConfig,
     invariant: ModelInvariant,
-    invariants: Mapping[str, ModelInvariant],
+    invariants: Mapping[InvariantId | str, ModelInvariant],
     factory: StepFactory,
     *,
     expect_counterexample: bool = False,
@@ -109,18 +110,20 @@ def check_preservation(
 
 
 def get_covered_invariants(
-    invariant: ModelInvariant, invariants: Mapping[str, ModelInvariant]
-) -> tuple[str, ...]:
+    invariant: ModelInvariant, invariants: Mapping[InvariantId | str, ModelInvariant]
+) -> tuple[InvariantId, ...]:
     """Return the catalog ids a check supports: its own, or for a lemma those that assume it."""
-    if invariant.identifier.startswith("INV-"):
+    if isinstance(invariant.identifier, InvariantId):
         return (invariant.identifier,)
     return tuple(
-        other.identifier for other in invariants.values() if invariant.identifier in other.assumes
+        other.identifier
+        for other in invariants.values()
+        if isinstance(other.identifier, InvariantId) and invariant.identifier in other.assumes
     )
 
 
 def make_result(
-    name: str, covered: tuple[str, ...], answer: SolverAnswer, counterexample: str
+    name: str, covered: tuple[InvariantId, ...], answer: SolverAnswer, counterexample: str
 ) -> CheckResult:
     """Return the CheckResult of one inductive check."""
     detail = counterexample or (
@@ -139,7 +142,9 @@ def make_result(
 def iterate_inductive_checks(config: ModelConfig) -> Iterator[CheckResult]:
     """Yield the result of every (invariant, transition) check and every initiation check."""
     invariants = make_model_invariants(config)
-    by_id = {invariant.identifier: invariant for invariant in invariants}
+    by_id: dict[InvariantId | str, ModelInvariant] = {
+        invariant.identifier: invariant for invariant in invariants
+    }
     for invariant in invariants:
         prefix, suffix = f"{invariant.identifier}/", f" [{config.name}]"
         covered = get_covered_invariants(invariant, by_id)

@@ -20,17 +20,18 @@ from proofs.models.block_invariants import (
     make_block_log_integrity,
     make_deposit_fidelity,
 )
-from proofs.models.clauses import ModelInvariant, StateClause, TransitionClause
+from proofs.models.clauses import WELL_FORMEDNESS, ModelInvariant, StateClause, TransitionClause
 from proofs.models.environment import ModelConfig
 from proofs.models.exit_invariants import (
     make_bond_conservation,
-    make_challenge_soundness,
     make_finality,
     make_maturity,
     make_priority_order,
 )
+from proofs.models.payments.invariants import make_challenge_soundness
 from proofs.models.predicates import PROCESSED, has_status, is_exit, is_newly_processed
 from proofs.models.rules import UINT64_MAX, UINT256_MAX, ExitStatusCode
+from spec.invariants.ids import InvariantId
 
 OPEN = ExitStatusCode.OPEN
 
@@ -40,7 +41,7 @@ OPEN = ExitStatusCode.OPEN
 def make_well_formedness(config: ModelConfig) -> ModelInvariant:
     """Return WF: registration in the past, rules within the preset, ledgers within Uint256."""
     return ModelInvariant(
-        "WF",
+        WELL_FORMEDNESS,
         (
             StateClause(
                 "registered in the past, time a Uint64",
@@ -70,7 +71,7 @@ def make_well_formedness(config: ModelConfig) -> ModelInvariant:
 def make_solvency() -> ModelInvariant:
     """Return INV-01: per token, 0 <= withdrawn <= deposited, strengthened by the exits' pay."""
     return ModelInvariant(
-        "INV-01",
+        InvariantId.SOLVENCY,
         (
             StateClause(
                 "withdrawn within deposited",
@@ -112,7 +113,7 @@ def make_solvency() -> ModelInvariant:
 def make_single_payout() -> ModelInvariant:
     """Return INV-02: processed exits have distinct outputs; only processed exits are paid."""
     return ModelInvariant(
-        "INV-02",
+        InvariantId.SINGLE_PAYOUT,
         (
             StateClause(
                 "processed exits have distinct outputs",
@@ -143,7 +144,7 @@ def make_single_payout() -> ModelInvariant:
                 ),
             ),
         ),
-        assumes=("INV-03",),
+        assumes=(InvariantId.EXIT_UNIQUENESS,),
         strengthening=(
             "Z3: assumes INV-03 (all exits, not only processed ones, have distinct outputs)."
         ),
@@ -153,7 +154,7 @@ def make_single_payout() -> ModelInvariant:
 def make_exit_uniqueness() -> ModelInvariant:
     """Return INV-03: no two exits, of any status, have the same output."""
     return ModelInvariant(
-        "INV-03",
+        InvariantId.EXIT_UNIQUENESS,
         (
             StateClause(
                 "exits have distinct outputs",

@@ -22,18 +22,19 @@ import z3
 
 from proofs.models.counterexamples import SPEC_OPERATIONS
 from proofs.models.environment import ModelConfig
+from proofs.models.mutants import get_control_invariant
 from proofs.models.operations import (
     PROCESS_STEPS,
     AdvanceTimeParameters,
-    ChallengeExitParameters,
     DepositParameters,
+    OperationParameters,
     ProcessHeadParameters,
     RegisterParameters,
-    StartExitParameters,
     SubmitBlockParameters,
     declare_parameters,
     declare_process_exits,
 )
+from proofs.models.payments.parameters import ChallengeExitParameters, StartExitParameters
 from proofs.models.processing import encode_process_head_exit
 from proofs.models.settlement import (
     OperationTerms,
@@ -53,8 +54,9 @@ from proofs.models.solving import (
     run_check,
 )
 from proofs.results import CheckResult, Method
+from spec.invariants.ids import InvariantId
 
-ENVIRONMENT_OPERATIONS = {
+ENVIRONMENT_OPERATIONS: dict[str, type[OperationParameters]] = {
     "deposit": DepositParameters,
     "submit_block": SubmitBlockParameters,
     "start_exit": StartExitParameters,
@@ -63,7 +65,10 @@ ENVIRONMENT_OPERATIONS = {
 }
 """Operations that name one environment, with their parameter containers."""
 
-GLOBAL_OPERATIONS = {"register": RegisterParameters, "advance_time": AdvanceTimeParameters}
+GLOBAL_OPERATIONS: dict[str, type[OperationParameters]] = {
+    "register": RegisterParameters,
+    "advance_time": AdvanceTimeParameters,
+}
 """Operations that name no environment."""
 
 
@@ -117,14 +122,20 @@ def check_isolation_step(
     return answer, text
 
 
-def make_isolation_result(name: str, answer: SolverAnswer, text: str, control: bool) -> CheckResult:
+ISOLATION_CONTROL = "process-writes-environment-0"
+"""Name of the isolation proof's negative control, as the catalog lists it."""
+
+
+def make_isolation_result(
+    name: str, answer: SolverAnswer, text: str, control: bool, invariants: tuple[InvariantId, ...]
+) -> CheckResult:
     """Return the CheckResult of one isolation check or control."""
     if control:
         outcome, method = get_control_outcome(answer.verdict), Method.NEGATIVE_CONTROL
     else:
         outcome, method = get_proof_outcome(answer.verdict), Method.INDUCTIVE
     detail = text or answer.reason_unknown
-    return CheckResult(name, ("INV-12",), method, outcome, answer.seconds, detail=detail)
+    return CheckResult(name, invariants, method, outcome, answer.seconds, detail=detail)
 
 
 def iterate_isolation_checks(config: ModelConfig) -> Iterator[CheckResult]:
@@ -134,7 +145,8 @@ def iterate_isolation_checks(config: ModelConfig) -> Iterator[CheckResult]:
         operation = declare_operation(name)
         step = encode_operation(config, pre, operation)
         answer, text = check_isolation_step(pre, step, operation.environment_id)
-        yield make_isolation_result(f"INV-12/{name} [{config.name}]", answer, text, False)
+        check_name = f"{InvariantId.ISOLATION}/{name} [{config.name}]"
+        yield make_isolation_result(check_name, answer, text, False, (InvariantId.ISOLATION,))
 
 
 def run_isolation_control(config: ModelConfig) -> CheckResult:
@@ -148,7 +160,6 @@ def run_isolation_control(config: ModelConfig) -> CheckResult:
     answer, text = check_isolation_step(pre, step, environment_id, expect_counterexample=True)
     description = "ProcessExits writes the processed record to environment 0"
     detail = f"{description}; " + (f"caught:\n{text}" if text else "not caught")
-    result = make_isolation_result(
-        f"control/process-writes-environment-0 [{config.name}]", answer, detail, True
-    )
-    return result
+    invariants = (get_control_invariant(ISOLATION_CONTROL),)
+    name = f"control/{ISOLATION_CONTROL} [{config.name}]"
+    return make_isolation_result(name, answer, detail, True, invariants)

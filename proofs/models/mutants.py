@@ -2,8 +2,10 @@
 
 A proof that cannot fail proves nothing. Each :class:`Mutant` replaces one
 transition of ``proofs.models.steps.STEP_FACTORIES`` with a broken version
-(a guard dropped, an effect changed, a rule altered) and names the
-invariant whose proof must then find a counterexample. A control is
+(a guard dropped, an effect changed, a rule altered). The catalog entry that
+lists the mutant's name among its Z3 negative controls
+(``spec.invariants.catalog``) names the invariant whose proof must then
+find a counterexample. A control is
 *caught* when that proof's check is sat; unsat (not caught) and unknown are
 failures. The isolation controls are in ``proofs.models.isolation``.
 """
@@ -15,41 +17,41 @@ from dataclasses import dataclass, replace
 
 import z3
 
+from proofs.models.clauses import ModelInvariant
 from proofs.models.environment import EnvironmentTerms, ModelConfig, store_exit
 from proofs.models.induction import check_preservation
 from proofs.models.invariants import make_model_invariants
 from proofs.models.operations import (
-    ChallengeExitParameters,
     DepositParameters,
     ProcessHeadParameters,
-    StartExitParameters,
     declare_parameters,
 )
+from proofs.models.payments.parameters import ChallengeExitParameters, StartExitParameters
+from proofs.models.payments.transitions import encode_challenge_exit, encode_start_exit
 from proofs.models.processing import encode_process_head_exit
 from proofs.models.rules import ExitStatusCode
 from proofs.models.solving import get_control_outcome
 from proofs.models.steps import STEP_FACTORIES, StepFactory
 from proofs.models.transitions import (
     Step,
-    encode_challenge_exit,
     encode_deposit,
-    encode_start_exit,
     without_guard,
 )
 from proofs.results import CheckResult, Method, Outcome
 from spec.errors import RejectionReason
+from spec.invariants.catalog import get_invariants_checked_by
+from spec.invariants.checks import Checker
+from spec.invariants.ids import InvariantId
 
 
 @dataclass(frozen=True)
 class Mutant:
-    """A broken transition and the invariant whose proof must catch it."""
+    """A broken transition; the proof of the catalog entry listing its name must catch it."""
 
     name: str
-    """Short name of the control."""
+    """Short name of the control, as the catalog lists it."""
     description: str
     """What is broken, in words."""
-    invariant: str
-    """Id of the model invariant whose proof must fail."""
     transition: str
     """Name of the transition replaced."""
     factory: StepFactory
@@ -154,70 +156,60 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "process-without-vault-cap",
         "ProcessExits pays the full amount whatever the vault holds",
-        "INV-01",
         "process_head_exit",
         process_without_vault_cap,
     ),
     Mutant(
         "process-without-marking",
         "ProcessExits pays an exit but leaves it open",
-        "INV-02",
         "process_head_exit",
         process_without_marking,
     ),
     Mutant(
         "start-exit-twice",
         "StartStandardExit without the EXIT_ALREADY_STARTED check",
-        "INV-03",
         "start_exit",
         drop_guard("start_exit", RejectionReason.EXIT_ALREADY_STARTED),
     ),
     Mutant(
         "deposit-past-interval",
         "Deposit without the TOO_MANY_DEPOSITS check",
-        "INV-04",
         "deposit",
         drop_guard("deposit", RejectionReason.TOO_MANY_DEPOSITS),
     ),
     Mutant(
         "submit-any-number",
         "SubmitBlock without the BLOCK_NUMBER_UNEXPECTED check",
-        "INV-04",
         "submit_block",
         drop_guard("submit_block", RejectionReason.BLOCK_NUMBER_UNEXPECTED),
     ),
     Mutant(
         "submit-over-committed",
         "SubmitBlock at any number, even over a committed root",
-        "INV-11",
         "submit_block",
         submit_over_committed_block,
     ),
     Mutant(
         "time-backwards",
         "AdvanceTime without the TIME_NOT_INCREASING check",
-        "INV-04",
         "advance_time",
         drop_guard("advance_time", RejectionReason.TIME_NOT_INCREASING),
     ),
     Mutant(
         "submit-by-anyone",
         "SubmitBlock without the NOT_OPERATOR check",
-        "INV-05",
         "submit_block",
         drop_guard("submit_block", RejectionReason.NOT_OPERATOR),
     ),
     Mutant(
         "deposit-without-credit",
         "Deposit writes its block but does not credit the vault",
-        "INV-06",
         "deposit",
         deposit_without_credit,
     ),
     Mutant(
         "process-immature",
         "ProcessExits without the maturity check",
-        "INV-07",
         "process_head_exit",
         drop_guard("process_head_exit", RejectionReason.NO_EXIT_TO_PROCESS),
     ),
@@ -225,42 +217,36 @@ MUTANTS: tuple[Mutant, ...] = (
         "exitable-one-period",
         "StartStandardExit with exitable time start + MFP for child "
         "blocks (no 2·MFP after the block)",
-        "INV-07",
         "start_exit",
         start_exit_with_one_period,
     ),
     Mutant(
         "priority-ignoring-position",
         "ProcessExits orders by (exitable time, exit id), ignoring position",
-        "INV-08",
         "process_head_exit",
         process_ignoring_position,
     ),
     Mutant(
         "challenge-keeps-bond",
         "ChallengeStandardExit does not release the bond",
-        "INV-09",
         "challenge_exit",
         challenge_keeping_bond,
     ),
     Mutant(
         "start-exit-without-bond",
         "StartStandardExit does not hold the bond",
-        "INV-09",
         "start_exit",
         start_exit_without_bond,
     ),
     Mutant(
         "challenge-without-signature",
         "ChallengeStandardExit without the owner's signature check",
-        "INV-10",
         "challenge_exit",
         drop_guard("challenge_exit", RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER),
     ),
     Mutant(
         "challenge-ended-exit",
         "ChallengeStandardExit without the EXIT_NOT_OPEN check",
-        "INV-11",
         "challenge_exit",
         drop_guard("challenge_exit", RejectionReason.EXIT_NOT_OPEN),
     ),
@@ -268,10 +254,22 @@ MUTANTS: tuple[Mutant, ...] = (
 """Every negative control of the inductive proofs."""
 
 
+def get_control_invariant(name: str) -> InvariantId:
+    """Return the invariant whose catalog entry lists the Z3 negative control ``name``.
+
+    Exactly one entry must list it: its proof is the one the control breaks.
+    """
+    (invariant,) = get_invariants_checked_by(Checker.Z3_CONTROLS, name)
+    return invariant
+
+
 def run_mutant(config: ModelConfig, mutant: Mutant) -> CheckResult:
-    """Run the proof of the mutant's invariant against its broken transition."""
-    invariants = {invariant.identifier: invariant for invariant in make_model_invariants(config)}
-    invariant = invariants[mutant.invariant]
+    """Run the proof of the mutant's invariant (from the catalog) against its broken transition."""
+    identifier = get_control_invariant(mutant.name)
+    invariants: dict[InvariantId | str, ModelInvariant] = {
+        invariant.identifier: invariant for invariant in make_model_invariants(config)
+    }
+    invariant = invariants[identifier]
     answer, counterexample = check_preservation(
         config, invariant, invariants, mutant.factory, expect_counterexample=True
     )
@@ -283,7 +281,7 @@ def run_mutant(config: ModelConfig, mutant: Mutant) -> CheckResult:
     outcome = get_control_outcome(answer.verdict)
     return CheckResult(
         name=f"control/{mutant.name} [{config.name}]",
-        invariants=(mutant.invariant,),
+        invariants=(identifier,),
         method=Method.NEGATIVE_CONTROL,
         outcome=outcome,
         seconds=answer.seconds,

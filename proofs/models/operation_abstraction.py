@@ -2,9 +2,10 @@
 
 :func:`abstract_operation` reduces a ``spec.settlement.operations`` value to
 an :class:`~proofs.models.settlement.OperationTerms` of integers, computing
-concretely what the model leaves abstract: the root a deposit block takes,
-the root a start-exit's inclusion proof leads to, the exiting output's
-fields, and the position and signer a challenge presents.
+concretely what the model leaves abstract: the root a deposit block takes
+(as the environment's kind computes it), and, through
+``proofs.models.payments.abstraction``, what the payments exit game's
+operations present.
 
 ``ProcessExits`` becomes :data:`PROCESS_STEPS` head steps whose exit ids the
 solver chooses (the model requires each to be the queue's head).
@@ -14,103 +15,47 @@ from __future__ import annotations
 
 import z3
 
-from proofs.models.abstraction import as_integer, as_position_key
+from proofs.models.abstraction import as_integer, number
 from proofs.models.operations import (
     PROCESS_STEPS,
     AdvanceTimeParameters,
-    ChallengeExitParameters,
     DepositParameters,
     ProcessExitsParameters,
     RegisterParameters,
-    StartExitParameters,
     SubmitBlockParameters,
 )
-from proofs.models.rules import NO_VALUE
+from proofs.models.payments.abstraction import abstract_challenge, abstract_start_exit
 from proofs.models.settlement import OperationTerms
-from spec.errors import Rejected
-from spec.merkle import compute_root_from_proof
-from spec.payments.transactions import compute_transaction_leaf, get_transaction_outputs
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
 from spec.settlement.deposits import compute_deposit_root
-from spec.settlement.exits import get_signer_of_input
 from spec.settlement.operations import (
     AdvanceTime,
-    ChallengeStandardExit,
     Deposit,
-    Operation,
     ProcessExits,
     RegisterEnvironment,
-    StartStandardExit,
     SubmitBlock,
 )
 from spec.settlement.state import SettlementState
+from spec.settlement.transition import Operation
 
 
-def number(value: int) -> z3.ArithRef:
-    """Return a Z3 integer constant."""
-    return z3.IntVal(int(value))
+def abstract_deposit_root(state: SettlementState, operation: Deposit) -> int:
+    """Return, as an integer, the root of the deposit block its environment's kind computes.
 
-
-def compute_proven_root(state: SettlementState, operation: StartStandardExit) -> int:
-    """Return the root the exit's inclusion proof leads to, or NO_VALUE if it is malformed."""
-    depth = int(state.preset.transaction_tree_depth)
-    index = int(operation.position.transaction_index)
-    if len(operation.inclusion_proof) != depth or not 0 <= index < 2**depth:
-        return NO_VALUE
-    leaf = compute_transaction_leaf(operation.transaction)
-    return as_integer(compute_root_from_proof(leaf, index, operation.inclusion_proof))
-
-
-def abstract_start_exit(
-    state: SettlementState, operation: StartStandardExit
-) -> StartExitParameters:
-    """Return the start-exit parameters: position, proven root, the exiting output, bond."""
-    outputs = get_transaction_outputs(operation.transaction)
-    index = int(operation.position.output_index)
-    owner, token, amount = (
-        (
-            as_integer(outputs[index].owner),
-            as_integer(outputs[index].token),
-            int(outputs[index].amount),
-        )
-        if index < len(outputs)
-        else (0, 0, 0)
-    )
-    return StartExitParameters(
-        sender=number(as_integer(operation.sender)),
-        block_number=number(operation.position.block_number),
-        transaction_index=number(operation.position.transaction_index),
-        output_index=number(index),
-        proven_root=number(compute_proven_root(state, operation)),
-        output_count=number(len(outputs)),
-        output_owner=number(owner),
-        output_token=number(token),
-        output_amount=number(amount),
-        bond=number(operation.bond),
-    )
-
-
-def abstract_challenge(operation: ChallengeStandardExit) -> ChallengeExitParameters:
-    """Return the challenge parameters: the position its input spends and that input's signer."""
-    payment = operation.spending_transaction
-    inputs, index = payment.transaction.inputs, int(operation.input_index)
-    spent = as_position_key(inputs[index]) if index < len(inputs) else NO_VALUE
-    try:
-        signer = get_signer_of_input(operation.environment_id, payment, index)
-    except Rejected:
-        signer = None
-    return ChallengeExitParameters(
-        sender=number(as_integer(operation.sender)),
-        exit_id=number(operation.exit_id),
-        spent_position=number(spent),
-        signer=number(NO_VALUE if signer is None else as_integer(signer)),
-    )
+    The root is the model's parameter; the spec's kind-neutral
+    ``compute_deposit_root`` asks the environment's kind. A deposit into an
+    environment that does not exist is rejected before any root is read: 0.
+    """
+    if operation.environment_id >= len(state.environments):
+        return 0
+    return as_integer(compute_deposit_root(state, operation))
 
 
 def abstract_environment_operation(state: SettlementState, operation: Operation) -> OperationTerms:
     """Return the model operation of an operation that names an environment."""
     match operation:
         case Deposit():
-            root = as_integer(compute_deposit_root(state, operation))
+            root = abstract_deposit_root(state, operation)
             parameters: object = DepositParameters(
                 number(as_integer(operation.owner)),
                 number(as_integer(operation.token)),

@@ -26,14 +26,13 @@ from proofs.models.environment import (
     unpack_environment,
 )
 from proofs.models.operations import AdvanceTimeParameters, RegisterParameters
+from proofs.models.payments.transitions import encode_challenge_exit, encode_start_exit
 from proofs.models.processing import encode_process_exits, encode_process_head_exit
 from proofs.models.transitions import (
     Guard,
     Step,
     encode_advance_time,
-    encode_challenge_exit,
     encode_deposit,
-    encode_start_exit,
     encode_submit_block,
 )
 from spec.errors import RejectionReason

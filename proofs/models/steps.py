@@ -20,20 +20,18 @@ import z3
 from proofs.models.environment import EnvironmentTerms, ModelConfig
 from proofs.models.operations import (
     AdvanceTimeParameters,
-    ChallengeExitParameters,
     DepositParameters,
     ProcessHeadParameters,
-    StartExitParameters,
     SubmitBlockParameters,
     declare_parameters,
 )
+from proofs.models.payments.parameters import ChallengeExitParameters, StartExitParameters
+from proofs.models.payments.transitions import encode_challenge_exit, encode_start_exit
 from proofs.models.processing import encode_process_head_exit
 from proofs.models.transitions import (
     Step,
     encode_advance_time,
-    encode_challenge_exit,
     encode_deposit,
-    encode_start_exit,
     encode_submit_block,
 )
 

@@ -1,20 +1,21 @@
 """Deposits: locking funds in an environment's vault as one new output.
 
 A deposit takes the owner's settlement-layer balance into the environment's
-vault and writes a deposit block whose only transaction is a
-:class:`~spec.payments.transactions.DepositTransaction` of that owner, token
-and amount. Deposit blocks take the numbers between two child blocks
-(``last child + 1`` up to ``last child + interval - 1``), so fewer than the
-block interval fit before the operator's next child block; the operator can
-never reorder or overwrite them, because it can only write child block numbers.
+vault and writes a deposit block, whose root the environment's kind computes
+(``EnvironmentKindSpec.compute_deposit_root``; for payments, one deposit
+transaction of that owner, token and amount). Deposit blocks take the numbers
+between two child blocks (``last child + 1`` up to ``last child + interval -
+1``), so fewer than the block interval fit before the operator's next child
+block; the operator can never reorder or overwrite them, because it can only
+write child block numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from spec.environments.registry import get_kind
 from spec.errors import RejectionReason, require
-from spec.payments.transactions import DepositTransaction, Output, compute_block_root
 from spec.primitives import Hash32, Uint64
 from spec.settlement.blocks import get_next_child_block_number
 from spec.settlement.operations import Deposit
@@ -31,15 +32,13 @@ from spec.settlement.state import (
 from spec.totals import add_to_totals, with_entry
 
 
-def compute_deposit_transaction(operation: Deposit) -> DepositTransaction:
-    """Return the transaction a deposit writes into its deposit block."""
-    return DepositTransaction(Output(operation.owner, operation.token, operation.amount))
-
-
 def compute_deposit_root(state: SettlementState, operation: Deposit) -> Hash32:
-    """Return the root of the deposit block a deposit writes."""
-    depth = int(state.preset.transaction_tree_depth)
-    return compute_block_root([compute_deposit_transaction(operation)], depth)
+    """Return the root of the deposit block a deposit writes, as its environment's kind says.
+
+    The environment must exist (``process_deposit`` checks it first).
+    """
+    environment = state.environments[operation.environment_id]
+    return get_kind(environment.kind).compute_deposit_root(state.preset, operation)
 
 
 def get_next_deposit_block_number(environment: Environment) -> Uint64:

@@ -1,17 +1,19 @@
-"""Settlement layer operations: the calls anyone can make to the root contract.
+"""Settlement layer operations that every environment kind shares.
 
 Each operation is a frozen dataclass naming its caller (``sender``, the
 account that signs the settlement-layer call) where the rules depend on who
-calls. :data:`Operation` is their union; its canonical encoding tags each
-variant by its index in that union, in the order given here.
+calls. These are the operations of the settlement layer itself: registering
+an environment, depositing, committing blocks, processing exits and moving
+the clock. Each environment kind adds the operations of its own exit game
+(for payments: ``spec.environments.payments.exits``); the operation table in
+``spec.settlement.transition`` gives every operation its wire tag.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spec.payments.transactions import BlockTransaction, OutputPosition, SignedTransaction
-from spec.primitives import Address, Hash32, Uint8, Uint32, Uint64, Uint256
+from spec.primitives import Address, Hash32, Uint32, Uint64, Uint256
 from spec.settlement.state import EnvironmentKind, EnvironmentRules
 
 
@@ -56,40 +58,6 @@ class SubmitBlock:
 
 
 @dataclass(frozen=True)
-class StartStandardExit:
-    """Start the exit of one output, proving it was created in a committed block."""
-
-    environment_id: Uint64
-    """Environment the output belongs to."""
-    sender: Address
-    """The caller; must own the output."""
-    position: OutputPosition
-    """Position of the exiting output."""
-    transaction: BlockTransaction
-    """The transaction that created the output, as included in its block."""
-    inclusion_proof: tuple[Hash32, ...]
-    """Merkle proof of the transaction at ``position.transaction_index`` in its block."""
-    bond: Uint256
-    """Native-token bond sent with the call; must equal the environment's exit bond."""
-
-
-@dataclass(frozen=True)
-class ChallengeStandardExit:
-    """Cancel an exit by showing that its output was spent: the owner signed a spend of it."""
-
-    environment_id: Uint64
-    """Environment of the exit."""
-    sender: Address
-    """The caller (the challenger), who receives the bond."""
-    exit_id: Uint64
-    """Exit being challenged."""
-    spending_transaction: SignedTransaction
-    """A payment that spends the exiting output; it need not be in any block."""
-    input_index: Uint8
-    """Index of the exiting output among the payment's inputs."""
-
-
-@dataclass(frozen=True)
 class ProcessExits:
     """Pay out mature exits of one (environment, token) queue, in priority order."""
 
@@ -109,18 +77,5 @@ class AdvanceTime:
     """The new time; must be later than the current time."""
 
 
-Operation = (
-    RegisterEnvironment
-    | Deposit
-    | SubmitBlock
-    | StartStandardExit
-    | ChallengeStandardExit
-    | ProcessExits
-    | AdvanceTime
-)
-"""Every settlement-layer operation."""
-
-EnvironmentOperation = (
-    Deposit | SubmitBlock | StartStandardExit | ChallengeStandardExit | ProcessExits
-)
-"""Operations that act on one existing environment (they carry ``environment_id``)."""
+CoreOperation = RegisterEnvironment | Deposit | SubmitBlock | ProcessExits | AdvanceTime
+"""Every settlement operation shared by all kinds (each kind adds its own)."""

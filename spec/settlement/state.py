@@ -4,12 +4,17 @@ The settlement layer holds every environment's funds and enforces one rule
 set for all of them. Its state is a :class:`SettlementState`; every operation
 (``spec.settlement.transition``) is a pure function from a state to a new one.
 
-Per environment it keeps: who operates it and under which rules, the block log
-(child and deposit block roots with their times), every exit ever started (by
-exit id, never deleted), and two ledgers per token (deposited and withdrawn)
-whose difference is the environment's vault. Outside the environments it keeps
-the settlement layer's own balances (what accounts hold before a deposit and
-after an exit) and the clock.
+Per environment it keeps: who operates it, its kind and the rules it
+registered with, the block log (child and deposit block roots with their
+times), every exit ever started (by exit id, never deleted), and two ledgers
+per token (deposited and withdrawn) whose difference is the environment's
+vault. Outside the environments it keeps the settlement layer's own balances
+(what accounts hold before a deposit and after an exit) and the clock.
+
+Nothing here depends on what an environment executes: each kind
+(``spec.environments``) says what its deposits commit, how its exits are
+claimed and challenged, and what its child chain is. The settlement layer
+reaches a kind only through the registry (``spec.environments.registry``).
 
 Reading order: enumerations, containers, accessors (``get_*``), mutators
 (``with_*``, returning new values), genesis.
@@ -21,10 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from spec.encoding import declare_enum_tags
 from spec.errors import RejectionReason, require
-from spec.payments.transactions import OutputPosition
 from spec.presets import Preset
-from spec.primitives import Address, Hash32, Uint64, Uint256
+from spec.primitives import Address, Hash32, Uint8, Uint16, Uint64, Uint256
 
 # Enumerations
 
@@ -33,7 +38,10 @@ class EnvironmentKind(StrEnum):
     """The kind of an execution environment: its transaction format and exit game."""
 
     PAYMENTS = "payments"
-    """UTXO payments in several fungible tokens (``spec.payments``)."""
+    """UTXO payments in several fungible tokens (``spec.environments.payments``)."""
+
+
+declare_enum_tags(EnvironmentKind, {EnvironmentKind.PAYMENTS: 0})
 
 
 class BlockKind(StrEnum):
@@ -43,6 +51,9 @@ class BlockKind(StrEnum):
     """A block of transactions committed by the operator."""
     DEPOSIT = "deposit"
     """A one-transaction block written by a deposit."""
+
+
+declare_enum_tags(BlockKind, {BlockKind.CHILD: 0, BlockKind.DEPOSIT: 1})
 
 
 class ExitStatus(StrEnum):
@@ -56,7 +67,28 @@ class ExitStatus(StrEnum):
     """Paid out (as far as the vault allowed) and its bond returned."""
 
 
+declare_enum_tags(
+    ExitStatus, {ExitStatus.OPEN: 0, ExitStatus.CHALLENGED: 1, ExitStatus.PROCESSED: 2}
+)
+
+
 # Containers
+
+
+@dataclass(frozen=True, order=True)
+class OutputPosition:
+    """Where an output was created in an environment's block log.
+
+    Positions compare as (block, transaction, output), so they order outputs by
+    age: the settlement layer pays older outputs first (exit priority).
+    """
+
+    block_number: Uint64
+    """Number of the child or deposit block holding the transaction."""
+    transaction_index: Uint16
+    """Index of the transaction in its block (its Merkle leaf index)."""
+    output_index: Uint8
+    """Index of the output in its transaction."""
 
 
 @dataclass(frozen=True)

@@ -1,52 +1,68 @@
-"""The settlement state transition: one operation at a time.
+"""The settlement state transition: one operation at a time, through the operation table.
 
 :func:`state_transition` is the whole root contract: given a state and an
 operation it returns the next state, or raises :class:`~spec.errors.Rejected`
 with the reason, in which case the caller's state is unchanged.
+
+:data:`OPERATIONS` is the settlement layer's operation table: the operations
+every environment shares (:data:`CORE_OPERATIONS`) and the rows each
+environment kind adds for its exit game (from the kind registry). Each row
+gives the operation's wire tag in :data:`Operation`, its ``process_*``
+function, and whether it acts on one environment.
 """
 
 from __future__ import annotations
 
+from spec.dispatch import (
+    OperationSpec,
+    apply_operation,
+    compute_operation_table,
+    get_environment_id,
+)
+from spec.environments.registry import KINDS, KindOperation
 from spec.settlement.blocks import process_submit_block
 from spec.settlement.deposits import process_deposit
 from spec.settlement.environments import process_register_environment
-from spec.settlement.exits import (
-    process_challenge_standard_exit,
-    process_exit_queue,
-    process_start_standard_exit,
-)
+from spec.settlement.exits import process_exit_queue
 from spec.settlement.operations import (
     AdvanceTime,
-    ChallengeStandardExit,
+    CoreOperation,
     Deposit,
-    Operation,
     ProcessExits,
     RegisterEnvironment,
-    StartStandardExit,
     SubmitBlock,
 )
 from spec.settlement.state import SettlementState
 from spec.settlement.time import process_advance_time
 
+Operation = CoreOperation | KindOperation
+"""Every settlement-layer operation: the shared ones and every kind's own."""
+
+CORE_OPERATIONS: tuple[OperationSpec[SettlementState], ...] = (
+    OperationSpec(0, RegisterEnvironment, process_register_environment, acts_on_environment=False),
+    OperationSpec(1, Deposit, process_deposit, acts_on_environment=True),
+    OperationSpec(2, SubmitBlock, process_submit_block, acts_on_environment=True),
+    OperationSpec(5, ProcessExits, process_exit_queue, acts_on_environment=True),
+    OperationSpec(6, AdvanceTime, process_advance_time, acts_on_environment=False),
+)
+"""Rows of the operations every environment kind shares (tags 3 and 4 are the payments kind's)."""
+
+OPERATIONS = compute_operation_table(
+    Operation,
+    CORE_OPERATIONS + tuple(row for kind in KINDS.values() for row in kind.settlement_operations),
+)
+"""The settlement operation table: every operation by type, with its wire tag."""
+
 
 def state_transition(state: SettlementState, operation: Operation) -> SettlementState:
-    """Apply one settlement operation.
+    """Apply one settlement operation through its row of :data:`OPERATIONS`.
 
     Raises:
         Rejected: any reason of the operation's ``process_*`` function.
     """
-    match operation:
-        case RegisterEnvironment():
-            return process_register_environment(state, operation)
-        case Deposit():
-            return process_deposit(state, operation)
-        case SubmitBlock():
-            return process_submit_block(state, operation)
-        case StartStandardExit():
-            return process_start_standard_exit(state, operation)
-        case ChallengeStandardExit():
-            return process_challenge_standard_exit(state, operation)
-        case ProcessExits():
-            return process_exit_queue(state, operation)
-        case AdvanceTime():
-            return process_advance_time(state, operation)
+    return apply_operation(OPERATIONS, state, operation)
+
+
+def get_operation_environment_id(operation: Operation) -> int | None:
+    """Return the environment an operation acts on, or None for operations on the whole layer."""
+    return get_environment_id(OPERATIONS, operation)

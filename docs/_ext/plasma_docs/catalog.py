@@ -3,9 +3,10 @@
 ``plasma-invariant-summary`` inserts one table row per invariant;
 ``plasma-invariant-catalog`` inserts one section per invariant, generated from
 :data:`spec.invariants.catalog.CATALOG`: statement, rationale, strengthening,
-the predicates of ``spec.invariants`` that decide it, the checks that cover
-it, and, when a results file exists, the latest result of each machine check
-of that invariant.
+the predicates the entry points at, the checks that cover it (with the
+number of attack scenarios, which the spec does not import, counted here),
+and, when a results file exists, the latest result of each machine check of
+that invariant.
 
 The results file is the JSON report of ``plasma-spec prove --json``; its path
 is the ``plasma_prove_results`` setting (``docs/conf.py``: the environment
@@ -15,10 +16,7 @@ build never runs the prover: when the file is absent the page says so.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +26,7 @@ from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from adversary.scenarios.framework import list_scenarios
 from plasma_docs.rst import (
     escape,
     invariant_label,
@@ -38,18 +37,14 @@ from plasma_docs.rst import (
     title,
 )
 from spec import SPEC_VERSION
-from spec.invariants.catalog import CATALOG, Invariant
+from spec.invariants.catalog import CATALOG
+from spec.invariants.checks import describe_check
+from spec.invariants.entry import Invariant
 
 logger = logging.getLogger(__name__)
 
-PREDICATE_MODULES = ("spec.invariants.settlement", "spec.invariants.child_chain")
-"""Modules whose ``check_*`` functions decide invariants on concrete values."""
-
 PASSING_OUTCOMES = frozenset({"proved", "bounded", "caught"})
 """Outcomes of a check that supports its claim (``proofs.results.CheckResult.passed``)."""
-
-PREDICATE_ID = re.compile(r"^(INV-\d\d)\b")
-"""The id a predicate's docstring starts with."""
 
 
 @dataclass(frozen=True)
@@ -99,24 +94,23 @@ def get_report(directive: SphinxDirective) -> ProveReport | None:
     return report
 
 
-def find_predicates() -> dict[str, list[str]]:
-    """Return, per invariant id, the predicates of ``spec.invariants`` that decide it."""
-    found: dict[str, list[str]] = {}
-    for module_name in PREDICATE_MODULES:
-        module = importlib.import_module(module_name)
-        for name, function in inspect.getmembers(module, inspect.isfunction):
-            if function.__module__ != module_name:
-                continue
-            match = PREDICATE_ID.match(inspect.getdoc(function) or "")
-            if match:
-                found.setdefault(match.group(1), []).append(f"{module_name}.{name}")
-    return found
+def describe_predicates(invariant: Invariant) -> str:
+    """Return the predicates an entry points at: links to the spec's, names of the trace ones."""
+    links = [
+        f":func:`~{function.__module__}.{function.__qualname__}`"
+        for function in invariant.predicates.get_functions()
+    ]
+    traces = [literal(name) for name in invariant.predicates.trace]
+    if traces:
+        traces[-1] += " (a trace property, decided by the adversary on its ground truth)"
+    return ", ".join(links + traces)
 
 
 def describe_scope(invariant: Invariant) -> str:
-    """Return the layer and scopes of an invariant in words."""
+    """Return the layer, scopes and kind of an invariant in words."""
     scopes = ", ".join(scope.value for scope in invariant.scopes)
-    return f"{invariant.layer.value}; {scopes}"
+    kind = f"; {invariant.kind.value} kind" if invariant.kind is not None else ""
+    return f"{invariant.layer.value}; {scopes}{kind}"
 
 
 def format_seconds(seconds: float) -> str:
@@ -155,23 +149,21 @@ def render_results(results: list[dict[str, Any]]) -> list[str]:
 
 
 def render_invariant(
-    invariant: Invariant, predicates: list[str], report: ProveReport | None
+    invariant: Invariant, scenario_count: int, report: ProveReport | None
 ) -> list[str]:
     """Return the section of one invariant."""
     lines = [f".. _{invariant_label(invariant.identifier)}:", ""]
     lines += title(f"{invariant.identifier} {invariant.title}", "-")
     lines += [f":Layer and scope: {escape(describe_scope(invariant))}"]
-    if predicates:
-        links = ", ".join(f":func:`~{target}`" for target in predicates)
-        lines += [f":Predicates: {links}"]
-    else:
-        lines += [":Predicates: none in ``spec/``: a trace property, decided by the checks below"]
+    lines += [f":Predicates: {describe_predicates(invariant)}"]
     lines += ["", f"**Statement.** {link_invariants(invariant.statement)}", ""]
     lines += [f"**Rationale.** {link_invariants(invariant.rationale)}", ""]
     if invariant.strengthening:
         lines += [f"**Strengthening.** {link_invariants(invariant.strengthening)}", ""]
     lines += ["**Checks that cover it.**", ""]
-    lines += [f"- {link_invariants(check)}" for check in invariant.checks]
+    lines += [
+        f"- {link_invariants(describe_check(check, scenario_count))}" for check in invariant.checks
+    ]
     lines += [""]
     if report is not None:
         lines += ["**Latest machine-check results.**", ""]
@@ -219,10 +211,10 @@ class InvariantCatalog(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         """Build the sections."""
         report = get_report(self)
-        predicates = find_predicates()
+        scenario_count = len(list_scenarios())
         lines = render_report_status(report, str(self.config.plasma_prove_results or ""))
         for invariant in CATALOG:
-            lines += render_invariant(invariant, predicates.get(invariant.identifier, []), report)
+            lines += render_invariant(invariant, scenario_count, report)
         return self.parse_text_to_nodes("\n".join(lines), allow_section_headings=True)
 
 

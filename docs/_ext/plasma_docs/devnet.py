@@ -1,6 +1,6 @@
 """The devnet demo's real output, run at build time.
 
-``plasma-devnet`` runs :func:`reference.devnet_report.run_devnet`, the
+``plasma-devnet`` runs :func:`reference.devnet.report.run_devnet`, the
 function behind ``plasma-spec devnet``, in a temporary directory (as the
 command does without ``--data``), collects the lines it prints and inserts
 them as a literal block. The ``part`` option picks one part of the output:
@@ -25,7 +25,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from reference.devnet_report import run_devnet
+from reference.devnet.report import run_devnet
 
 logger = logging.getLogger(__name__)
 

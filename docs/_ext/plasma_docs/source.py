@@ -20,6 +20,9 @@ SPEC_ROOT = Path(__file__).resolve().parents[3] / "spec"
 REFERENCE_ROOT = SPEC_ROOT.parent / "reference"
 """The ``reference`` package directory: the reference node."""
 
+FIXTURES_ROOT = SPEC_ROOT.parent / "fixtures"
+"""The ``fixtures`` package directory: the neutral test fixtures."""
+
 RAISING_CALLS = frozenset({"require", "reject"})
 """Functions of ``spec.errors`` through which every rejection is raised."""
 
@@ -85,12 +88,18 @@ def iter_reference_modules() -> Iterator[SpecModule]:
     return iter_package_modules(REFERENCE_ROOT)
 
 
+def iter_fixture_modules() -> Iterator[SpecModule]:
+    """Yield every module of ``fixtures/``, the neutral test fixtures."""
+    return iter_package_modules(FIXTURES_ROOT)
+
+
 def find_module(name: str) -> SpecModule:
-    """Return the module of ``spec/`` or ``reference/`` with the dotted ``name``."""
-    for module in (*iter_spec_modules(), *iter_reference_modules()):
+    """Return the module of ``spec/``, ``reference/`` or ``fixtures/`` with the dotted ``name``."""
+    modules = (*iter_spec_modules(), *iter_reference_modules(), *iter_fixture_modules())
+    for module in modules:
         if module.name == name:
             return module
-    raise ValueError(f"{name} is not a module of spec/ or reference/")
+    raise ValueError(f"{name} is not a module of spec/, reference/ or fixtures/")
 
 
 def parse(module: SpecModule) -> ast.Module:

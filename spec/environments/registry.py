@@ -1,0 +1,32 @@
+"""The registry of environment kinds: one row per kind, keyed by its ``EnvironmentKind``.
+
+This is the one place that names concrete kinds. The settlement layer finds
+a kind's rules here (:func:`get_kind`) from an environment's ``kind`` field
+and never imports a kind itself. Adding a kind is: a member of
+:class:`~spec.settlement.state.EnvironmentKind` with its wire tag, a package
+under ``spec/environments/`` whose ``kind`` module builds its
+:class:`~spec.environments.interface.EnvironmentKindSpec`, one row in
+:data:`KINDS`, and its settlement operations in :data:`KindOperation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from spec.environments.interface import EnvironmentKindSpec
+from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.kind import PAYMENTS
+from spec.settlement.state import EnvironmentKind
+
+KINDS: Mapping[EnvironmentKind, EnvironmentKindSpec] = {
+    EnvironmentKind.PAYMENTS: PAYMENTS,
+}
+"""Every environment kind, by its member of ``EnvironmentKind``."""
+
+KindOperation = StartStandardExit | ChallengeStandardExit
+"""Every settlement operation that some kind adds (its exit game)."""
+
+
+def get_kind(kind: EnvironmentKind) -> EnvironmentKindSpec:
+    """Return the rules of an environment kind."""
+    return KINDS[kind]
