@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from proofs.report import compute_source_digest, result_to_json
 from proofs.results import CheckResult, Method, Outcome
 from proofs.runner import run_all_checks, select_checkers
 from spec import SPEC_VERSION
@@ -138,10 +139,21 @@ def format_report(results: Sequence[CheckResult]) -> str:
     return "\n".join(lines)
 
 
-def make_document(results: Sequence[CheckResult]) -> dict[str, Any]:
-    """Return the JSON report: summary, rows, controls and every result."""
+def make_document(results: Sequence[CheckResult], families: Sequence[str] = ()) -> dict[str, Any]:
+    """Return the JSON report: summary, rows, controls and every result.
+
+    ``families`` gives each result's checker family, in order; with them the
+    report also carries the source digest (``proofs.report``), so that it can
+    stand in for the same checks on the same code.
+    """
+    tagged = (
+        {"source_digest": compute_source_digest(), "families": sorted(set(families))}
+        if families
+        else {}
+    )
     return {
         "spec_version": SPEC_VERSION,
+        **tagged,
         "passed": all(result.passed for result in results),
         "checks": len(results),
         "failed": sum(not result.passed for result in results),
@@ -151,7 +163,10 @@ def make_document(results: Sequence[CheckResult]) -> dict[str, Any]:
             for result in results
             if result.method == Method.NEGATIVE_CONTROL
         ],
-        "results": [dataclasses.asdict(result) for result in results],
+        "results": [
+            result_to_json(result, family)
+            for result, family in zip(results, families or [""] * len(results), strict=True)
+        ],
     }
 
 
@@ -168,11 +183,20 @@ def report_checker(label: str) -> None:
 def run_prove(arguments: argparse.Namespace) -> int:
     """Run every check, print the report; return 1 if anything failed or was unknown."""
     checkers = select_checkers(arguments.only) if arguments.only else None
-    results = run_all_checks(
-        on_result=report_progress, on_checker=report_checker, checkers=checkers
-    )
+    families: list[str] = []
+    current = [""]
+
+    def on_checker(label: str) -> None:
+        current[0] = label
+        report_checker(label)
+
+    def on_result(result: CheckResult) -> None:
+        families.append(current[0])
+        report_progress(result)
+
+    results = run_all_checks(on_result=on_result, on_checker=on_checker, checkers=checkers)
     if arguments.json:
-        print(json.dumps(make_document(results), indent=2))
+        print(json.dumps(make_document(results, families), indent=2))
     else:
         print(format_report(results))
     return 0 if results and all(result.passed for result in results) else 1

@@ -9,11 +9,12 @@ operation union and its state transition:
   (``EnvironmentKindSpec.chain.area``): for payments, ``payments-chain``,
   :class:`~spec.environments.payments.chain.ChildChainState` moved by the
   steps of ``spec.environments.payments.steps``;
-- ``codec``: the canonical encoding itself. Its state is the canonical bytes
-  of the last value decoded; a :class:`Decode` step decodes bytes as a named
-  type (``CODEC_TYPES``) and re-encodes them. Some rejections (a flag byte
-  other than 0 and 1) can only arise here, since no protocol object holds a
-  boolean.
+- ``codec``: the canonical encoding itself (``spec.codec``). Its state is the
+  canonical bytes of the last value decoded; a
+  :class:`~spec.codec.Decode` step decodes bytes as a named type
+  (:data:`~spec.codec.CODEC_TYPES`) and re-encodes them. Some rejections (a
+  flag byte other than 0 and 1) can only arise here, since no protocol object
+  holds a boolean.
 
 The area names double as capability selectors: an implementation announces
 the areas it implements and skips vectors of the others.
@@ -30,94 +31,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.readable import JsonValue, from_view
-from spec.crypto import keccak256
+from spec.codec import Decode, apply_decode, compute_codec_digest
 from spec.digest import compute_digest, compute_settlement_digest
 from spec.dispatch import apply_operation
-from spec.encoding import decode_as, encode, is_union
+from spec.encoding import decode_as, is_union
 from spec.environments.interface import ChildChainSpec
-from spec.environments.payments.chain import ChildChainState
-from spec.environments.payments.steps import ChainOperation
-from spec.environments.payments.transactions import (
-    Block,
-    BlockTransaction,
-    Output,
-    SignedTransaction,
-    Transaction,
-)
 from spec.environments.registry import KINDS
 from spec.errors import Rejected, RejectionReason
-from spec.presets import Preset
 from spec.primitives import (
-    Address,
     Hash32,
-    Signature,
-    Uint8,
-    Uint16,
-    Uint32,
-    Uint64,
-    Uint256,
 )
-from spec.settlement.state import EnvironmentKind, OutputPosition, SettlementState
+from spec.settlement.state import EnvironmentKind, SettlementState
 from spec.settlement.transition import Operation, state_transition
 
 READABLE_ARGUMENTS = "readable-arguments"
 """Capability: the implementation builds operations from readable views (and range-checks them)."""
-
-
-@dataclass(frozen=True)
-class Decode:
-    """Codec step: decode ``data`` as the type named ``type_name``, then re-encode it."""
-
-    type_name: str
-    """A key of ``CODEC_TYPES``."""
-    data: bytes
-    """The bytes to decode."""
-
-
-CODEC_TYPES: dict[str, Any] = {
-    "bool": bool,
-    "Uint8": Uint8,
-    "Uint16": Uint16,
-    "Uint32": Uint32,
-    "Uint64": Uint64,
-    "Uint256": Uint256,
-    "Address": Address,
-    "Hash32": Hash32,
-    "Signature": Signature,
-    "bytes": bytes,
-    "str": str,
-    "OutputPosition": OutputPosition,
-    "Output": Output,
-    "Transaction": Transaction,
-    "SignedTransaction": SignedTransaction,
-    "BlockTransaction": BlockTransaction,
-    "Block": Block,
-    "Preset": Preset,
-    "Operation": Operation,
-    "SettlementState": SettlementState,
-    "ChainOperation": ChainOperation,
-    "ChildChainState": ChildChainState,
-}
-"""The types a codec step may name."""
-
-CODEC_DIGEST_DOMAIN = b"plasma-spec/conformance/codec/v1"
-"""Domain tag of the codec area's state digest."""
-
-
-def apply_decode(state: bytes, operation: Decode) -> bytes:
-    """Decode ``operation.data`` as its named type; return the value's canonical bytes.
-
-    Raises:
-        Rejected: any ``ENCODING_*`` reason of ``spec.encoding.decode_as``.
-    """
-    assert operation.type_name in CODEC_TYPES, f"no codec type {operation.type_name}"
-    hint = CODEC_TYPES[operation.type_name]
-    return encode(decode_as(hint, operation.data), hint)
-
-
-def compute_codec_digest(state: bytes) -> Hash32:
-    """Return the digest of the codec area's state: the last value's canonical bytes."""
-    return keccak256(CODEC_DIGEST_DOMAIN + state)
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,14 @@ import sys
 import time
 from typing import Any
 
+from conformance.areas import SETTLEMENT
 from conformance.readable import JsonValue
-from conformance.reference_adapter import ReferenceAdapter, serve
+from conformance.reference_adapter import (
+    ReferenceAdapter,
+    add_limit_options,
+    read_limits,
+    serve,
+)
 from reference.environments.payments import exit_game as settlement_exits
 from reference.environments.payments.walk import OUTPUT_INDEX_BYTES, BlockWalk, add_to_total
 from reference.settlement.exit_tables import ExitTables
@@ -113,7 +119,7 @@ class LenientAdapter(ReferenceAdapter):
     def apply(self, operation: dict[str, JsonValue]) -> dict[str, JsonValue]:
         """Apply an operation, dropping whatever follows its encoding."""
         encoding = operation.get("encoding")
-        if self.area.name == "settlement" and isinstance(encoding, str):
+        if self.area is SETTLEMENT and isinstance(encoding, str):
             operation = {**operation, "encoding": "0x" + trim_to_operation(encoding).hex()}
         return super().apply(operation)
 
@@ -187,10 +193,12 @@ def main() -> None:
     """Serve the faulty reference over standard input and output."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fault", choices=FAULTS, required=True)
-    fault = parser.parse_args().fault
+    add_limit_options(parser)
+    arguments = parser.parse_args()
+    fault = arguments.fault
     adapter = make_adapter(fault)
     adapter.name = f"faulty reference ({fault})"
-    serve(adapter, sys.stdin, sys.stdout)
+    serve(adapter, sys.stdin.buffer, sys.stdout.buffer, read_limits(arguments))
 
 
 if __name__ == "__main__":

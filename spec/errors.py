@@ -55,6 +55,10 @@ class RejectionReason(StrEnum):
     SIGNATURE_UNRECOVERABLE = "signature_unrecoverable"
     """No public key can be recovered from the signature and message."""
 
+    # Codec (spec/codec.py)
+    CODEC_UNKNOWN_TYPE = "codec_unknown_type"
+    """A codec step names a type that is not in the codec's type list."""
+
     # Settlement layer: environment lookup (spec/settlement/state.py)
     UNKNOWN_ENVIRONMENT = "unknown_environment"
     """The environment id names no registered environment."""

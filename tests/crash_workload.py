@@ -12,6 +12,7 @@ requests to the spec alone and returns what must be committed after each one.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -276,8 +277,15 @@ ACTIONS = (deposit, deposit, commit_block, commit_block, start_exit, challenge, 
 """Actions drawn at each step (repeats weigh the draw)."""
 
 
-def build_workload(seed: int, steps: int) -> tuple[SettlementState, list[Request]]:
-    """Return a genesis and a seeded list of requests: a plausible history with bad requests."""
+def build_workload(
+    seed: int, steps: int, environments_at_genesis: bool = False
+) -> tuple[SettlementState, list[Request]]:
+    """Return a genesis and a seeded list of requests: a plausible history with bad requests.
+
+    The two environments are registered by the first requests, or, with
+    ``environments_at_genesis``, are in the genesis already (out of quarantine),
+    so that the node loads them with the genesis.
+    """
     chooser = random.Random(seed)
     model = Model(make_genesis())
     for operator in OPERATORS:
@@ -287,12 +295,15 @@ def build_workload(seed: int, steps: int) -> tuple[SettlementState, list[Request
         depth = TINY.transaction_tree_depth
         model.chains[env] = compute_genesis_child_chain(Uint64(env), operator.address, depth)
     model.settle(AdvanceTime(model.settlement.time + TINY.quarantine_period))
+    genesis = make_genesis()
+    if environments_at_genesis:
+        genesis, model.requests = model.settlement, []
     for _ in range(steps):
         if chooser.random() < 0.1:
             model.requests.append(make_invalid_request(model, chooser))
         else:
             chooser.choice(ACTIONS)(model, chooser)
-    return make_genesis(), model.requests
+    return genesis, model.requests
 
 
 @dataclass(frozen=True)
@@ -306,13 +317,23 @@ class Snapshot:
     chains: tuple[ChildChainState, ...]
     """Child chain of every registered environment, by id."""
 
+    @functools.cached_property
+    def settlement_digest(self) -> str:
+        """The settlement digest as hex (computed once)."""
+        return compute_settlement_digest(self.settlement).hex()
+
+    @functools.cached_property
+    def chain_digests(self) -> tuple[str, ...]:
+        """Each environment's child chain digest as hex (computed once)."""
+        return tuple(compute_child_chain_digest(chain).hex() for chain in self.chains)
+
     def get_settlement_digest(self) -> str:
         """Return the settlement digest as hex."""
-        return compute_settlement_digest(self.settlement).hex()
+        return self.settlement_digest
 
     def get_chain_digest(self, environment_id: int) -> str:
         """Return an environment's child chain digest as hex."""
-        return compute_child_chain_digest(self.chains[environment_id]).hex()
+        return self.chain_digests[environment_id]
 
 
 def replay_one(snapshot: Snapshot, request: Request) -> tuple[Snapshot, dict[str, Any]]:
@@ -356,7 +377,12 @@ def replay(
     genesis: SettlementState, requests: list[Request]
 ) -> tuple[list[Snapshot], list[dict[str, Any]]]:
     """Return the snapshot before each request and after the last, and the expected answers."""
-    snapshots = [Snapshot(0, genesis, ())]
+    depth = genesis.preset.transaction_tree_depth
+    chains = tuple(
+        compute_genesis_child_chain(Uint64(env), environment.operator, depth)
+        for env, environment in enumerate(genesis.environments)
+    )
+    snapshots = [Snapshot(0, genesis, chains)]
     answers = []
     for request in requests:
         snapshot, answer = replay_one(snapshots[-1], request)

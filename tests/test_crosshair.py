@@ -1,14 +1,18 @@
 """CrossHair: every entry point holds within its bound, and every negative control is caught.
 
 The first test runs all the CrossHair checks (``proofs.crosshair.checks``), one
-process per check, in parallel; it takes a few minutes on two cores. The other
-tests are fast structural checks on the tables and on the output parser.
+process per check, in parallel; it takes a minute or two on two cores, unless
+a ``plasma-spec prove --json`` report of the very same code is at hand (see
+the ``results`` fixture). The other tests are fast structural checks on the
+tables and on the output parser.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +26,15 @@ from proofs.crosshair.checks import (
 )
 from proofs.crosshair.contracts import ENTRY_POINTS
 from proofs.crosshair.mutants import NEGATIVE_CONTROLS, NegativeControl
+from proofs.report import load_family_results
 from proofs.results import CheckResult, Method, Outcome
 from spec.invariants.catalog import CATALOG
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository root."""
+
+CROSSHAIR_FAMILY = "CrossHair contracts"
+"""The label of the CrossHair family in ``proofs.runner.CHECKERS`` (and in prove's report)."""
 
 CONTRACT_LINE = re.compile(r"^\s*(pre|post|raises):")
 
@@ -44,8 +55,17 @@ def describe(results: list[CheckResult]) -> str:
 
 @pytest.fixture(scope="module")
 def results() -> list[CheckResult]:
-    """Run every CrossHair check once for this module."""
-    return run_crosshair_checks()
+    """Run every CrossHair check once for this module.
+
+    When the ``plasma-spec prove --json`` report the documentation reads
+    (``PLASMA_SPEC_PROVE_JSON``, else ``docs/_build/prove.json``; CI writes it
+    just before the tests) was made from the code on disk now, its CrossHair
+    results are used instead of running the same checks on the same code
+    again; ``proofs.report`` refuses a report of any other code or tools.
+    """
+    report = Path(os.environ.get("PLASMA_SPEC_PROVE_JSON", ROOT / "docs/_build/prove.json"))
+    reused = load_family_results(report, CROSSHAIR_FAMILY)
+    return reused if reused is not None else run_crosshair_checks()
 
 
 def test_every_check_passes_and_every_control_is_caught(results: list[CheckResult]) -> None:

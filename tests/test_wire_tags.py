@@ -14,7 +14,8 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.areas import AREAS, CODEC_TYPES
+from conformance.areas import AREAS
+from spec.codec import CODEC_TYPES
 from spec.encoding import ENUM_TAGS, UNION_TAGS, get_field_types, is_union
 from spec.settlement.transition import OPERATIONS
 

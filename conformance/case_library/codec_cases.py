@@ -7,9 +7,10 @@ UTF-8 on a preset's name.
 
 from __future__ import annotations
 
-from conformance.areas import CODEC, Decode
+from conformance.areas import CODEC
 from conformance.case_library.worlds import ALICE, BOB, OPERATOR, make_output, make_position
 from conformance.cases import TraceBuilder, case
+from spec.codec import Decode
 from spec.encoding import encode, encode_count
 from spec.errors import RejectionReason
 from spec.presets import Preset
@@ -86,4 +87,12 @@ def decode_preset_with_invalid_name(preset: Preset) -> TraceBuilder:
     name = preset.name.encode()
     data = encode(preset).replace(name, b"\xff" * len(name), 1)
     builder.apply(Decode("Preset", data))
+    return builder
+
+
+@case(RejectionReason.CODEC_UNKNOWN_TYPE)
+def decode_as_an_unknown_type(preset: Preset) -> TraceBuilder:
+    """A codec step naming a type outside the codec's type list is rejected, whatever its bytes."""
+    builder = start_codec(preset)
+    builder.apply(Decode("Uint128", b"\x00" * 16))
     return builder

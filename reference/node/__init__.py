@@ -5,5 +5,8 @@
   of its environment's kind;
 - :mod:`reference.node.server`: the JSON-lines control protocol, run as
   ``python -m reference.node.server DIRECTORY`` (the crash-safety test kills
-  and restarts it).
+  and restarts it);
+- :mod:`reference.node.requests`: how the server reads a request line, with
+  its size, nesting and number limits checked before parsing, and the typed
+  errors of lines it cannot read.
 """

@@ -24,7 +24,7 @@ parts above stay as they are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,3 +69,5 @@ class EnvironmentKindSpec:
     """Rows the kind adds to the settlement operation table (its exit game)."""
     chain: ChildChainSpec
     """The kind's child chain."""
+    codec_types: Mapping[str, Any]
+    """The kind's own protocol types, by name, that a codec step may decode (``spec.codec``)."""

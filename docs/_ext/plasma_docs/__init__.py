@@ -4,6 +4,8 @@ Directives:
 
 - ``plasma-rejection-table``: every rejection reason, with the functions
   that raise it (:mod:`plasma_docs.rejections`);
+- ``plasma-operation-tables``: every operation table with its wire tags
+  (:mod:`plasma_docs.operations`);
 - ``plasma-invariant-summary`` and ``plasma-invariant-catalog``: the
   invariant catalog and the latest machine-check results
   (:mod:`plasma_docs.catalog`);
@@ -34,6 +36,7 @@ from plasma_docs.catalog import InvariantCatalog, InvariantSummary
 from plasma_docs.coverage import check_reference_is_complete
 from plasma_docs.devnet import DevnetRun
 from plasma_docs.docstrings import apply_napoleon, drop_type_docstring
+from plasma_docs.operations import OperationTables
 from plasma_docs.rejections import RejectionTable
 from plasma_docs.scenarios import ScenarioIndex, ScenarioTheme
 from plasma_docs.tables import ModuleDocstring, PresetTable, SpecModuleDirective
@@ -43,6 +46,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives, the setting and the completeness check."""
     app.add_config_value("plasma_prove_results", "", "env", types=[str])
     app.add_directive("plasma-rejection-table", RejectionTable)
+    app.add_directive("plasma-operation-tables", OperationTables)
     app.add_directive("plasma-invariant-summary", InvariantSummary)
     app.add_directive("plasma-invariant-catalog", InvariantCatalog)
     app.add_directive("plasma-scenario-index", ScenarioIndex)

@@ -28,8 +28,12 @@ from spec.environments.payments.steps import (
     ChainOperation,
 )
 from spec.environments.payments.transactions import (
+    Block,
+    BlockTransaction,
     DepositTransaction,
     Output,
+    SignedTransaction,
+    Transaction,
     compute_block_root,
 )
 from spec.presets import Preset
@@ -98,5 +102,14 @@ PAYMENTS = EnvironmentKindSpec(
         compute_deposit_step=compute_deposit_step,
         compute_exit_step=compute_exit_step,
     ),
+    codec_types={
+        "Output": Output,
+        "Transaction": Transaction,
+        "SignedTransaction": SignedTransaction,
+        "BlockTransaction": BlockTransaction,
+        "Block": Block,
+        "ChainOperation": ChainOperation,
+        "ChildChainState": ChildChainState,
+    },
 )
 """The payments kind."""
