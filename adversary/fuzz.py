@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from adversary.game import ACTIONS
-from adversary.machine import MachineRun, MachineStats, replay_trace, run_machine
+from adversary.payments.game import ACTIONS
+from adversary.payments.machine import MachineRun, MachineStats, replay_trace, run_machine
 from adversary.trace import Trace, TraceFileError, load_trace, save_trace
 
 BATCH_TRACES = 25
@@ -129,7 +129,7 @@ def fuzz(
         stream: where progress lines go.
         seed: seed of the first batch (random when None); batch ``i`` uses ``seed + i``.
         output: directory for the failing trace.
-        profile: the machine profile (``adversary.machine.PROFILES``).
+        profile: the machine profile (``adversary.payments.machine.PROFILES``).
         batch_traces: traces per batch.
     """
     first_seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
@@ -179,7 +179,7 @@ def check_replayable(trace: Trace) -> None:
 
 
 def replay_file(path: Path) -> MachineRun:
-    """Replay a saved trace file without Hypothesis (see :func:`adversary.machine.replay_trace`).
+    """Replay a saved trace file without Hypothesis (``adversary.payments.machine.replay_trace``).
 
     Raises:
         TraceFileError: when the file is not a replayable trace (see :func:`load_trace`

@@ -3,8 +3,8 @@
 For each mutant of ``adversary.mutants``, a fresh Python process applies it
 and runs
 
-- the attack-scenario library (``adversary.scenarios``): which scenarios fail;
-- the stateful adversarial test (``adversary.machine``) under the ``mutation``
+- the attack-scenario library (``adversary.payments.scenarios``): which scenarios fail;
+- the stateful adversarial test (``adversary.payments.machine``) under the ``mutation``
   profile: whether it finds a failure, and the first line of what it found.
 
 A mutant is *caught* when either check fails under it, and *detected by the
@@ -72,8 +72,8 @@ class MutantOutcome:
 
 def check_mutant(mutant: Mutant, machine_profile: str) -> MutantOutcome:
     """Apply ``mutant`` in this process and run the scenarios and the stateful test."""
-    from adversary.machine import run_machine  # noqa: PLC0415 - import after patching is fine
-    from adversary.scenarios.framework import run_all  # noqa: PLC0415
+    from adversary.payments.machine import run_machine  # noqa: PLC0415 - import after patching is fine
+    from adversary.payments.scenarios.framework import run_all  # noqa: PLC0415
 
     started = time.perf_counter()
     with applied(mutant):

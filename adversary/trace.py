@@ -1,6 +1,6 @@
 """Adversarial traces: the steps of one run of the stateful machine, as data.
 
-A trace is the list of actions the machine's game took (``adversary.machine``),
+A trace is the list of actions the machine's game took (``adversary.payments.machine``),
 each with the concrete arguments it was called with and notes saying what it
 did in spec terms (which operation, which output, which rejection). Replaying
 a trace calls the same game actions with the same arguments, without

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from adversary.fuzz import fuzz, replay_file
-from adversary.machine import PROFILES
+from adversary.payments.machine import PROFILES
 from adversary.trace import TraceFileError, format_steps
 from cli.failures import (
     UsageError,

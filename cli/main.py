@@ -63,7 +63,7 @@ def wrap(text: str, first: str, rest: str) -> str:
 
 def get_scenario_count() -> int:
     """Return how many attack scenarios there are (the catalog's checks show the number)."""
-    from adversary.scenarios.framework import list_scenarios  # noqa: PLC0415 - only when shown
+    from adversary.payments.scenarios.framework import list_scenarios  # noqa: PLC0415 - only when shown
 
     return len(list_scenarios())
 

@@ -8,9 +8,9 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from adversary.machine import PROFILES
 from adversary.mutants import MUTANTS
 from adversary.mutation import MutantOutcome, MutationReport, run_mutation_analysis
+from adversary.payments.machine import PROFILES
 from cli.failures import UsageError, positive_int
 
 

@@ -15,8 +15,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from adversary.scenarios.framework import get_scenario, list_scenarios, play_scenario, run_all
-from adversary.timeline import render_result
+from adversary.payments.scenarios.framework import (
+    get_scenario,
+    list_scenarios,
+    play_scenario,
+    run_all,
+)
+from adversary.payments.timeline import render_result
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,7 +1,7 @@
 """Recording traces from the scenario library: a scenario written once serves as vectors too.
 
 While a scenario plays, :func:`recording` wraps the spec functions the world
-model (``adversary.world``) calls, so every settlement operation and every
+model (``adversary.payments.world``) calls, so every settlement operation and every
 child chain step it applies, accepted or rejected, is captured with the state
 it was applied to. :func:`record_scenario` turns the captures into traces: one
 for the settlement layer and one per environment's child chain.
@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-import adversary.world as world_model
-from adversary.scenarios.framework import Scenario
-from adversary.scenarios.play import Play
+import adversary.payments.world as world_model
+from adversary.payments.scenarios.framework import Scenario
+from adversary.payments.scenarios.play import Play
 from conformance.areas import PAYMENTS_CHAIN, SETTLEMENT, Area
 from conformance.case_library.worlds import make_rich_world
 from conformance.trace import Trace, make_step_input

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jsonschema
 
-from adversary.scenarios.framework import list_scenarios
+from adversary.payments.scenarios.framework import list_scenarios
 from conformance.areas import AREAS
 from conformance.cases import list_cases
 from conformance.coverage import Coverage, measure_spec_lines

@@ -8,8 +8,8 @@ Two drivers:
   after time reaches maturity) mixed with hostile and raw ones; after every
   step both must agree on acceptance, reason and digest. The run must reach
   every settlement rejection reason and accept every operation type.
-- The adversarial game (``adversary.machine``): every settlement operation of
-  the game goes through ``adversary.world.apply_operation``, which the test
+- The adversarial game (``adversary.payments.machine``): every settlement operation of
+  the game goes through ``adversary.payments.world.apply_operation``, which the test
   wraps so that a reference simulator mirrors ``world.settlement``.
 """
 
@@ -24,9 +24,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-import adversary.world
-from adversary.machine import run_machine
-from adversary.world import World
+import adversary.payments.world
+from adversary.payments.machine import run_machine
+from adversary.payments.world import World
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.digest import compute_settlement_digest
@@ -143,7 +143,7 @@ def test_reference_agrees_with_spec_on_generated_operations() -> None:
 
 @dataclass
 class GameMirror:
-    """Wraps ``adversary.world.apply_operation``: applies each operation to a mirror too."""
+    """Wraps ``adversary.payments.world.apply_operation``; applies each operation to a mirror."""
 
     original: Callable[[World, Operation], World]
     """The wrapped function."""
@@ -209,8 +209,8 @@ def test_reference_mirrors_the_adversarial_game(monkeypatch: pytest.MonkeyPatch)
     Then the game passes, the mirror saw many operations and rejections of several reasons,
     and the reference agreed with the spec on every one (outcome, reason and digest).
     """
-    mirror = GameMirror(adversary.world.apply_operation)
-    monkeypatch.setattr(adversary.world, "apply_operation", mirror)
+    mirror = GameMirror(adversary.payments.world.apply_operation)
+    monkeypatch.setattr(adversary.payments.world, "apply_operation", mirror)
     outcome = run_machine("ci", seed=0, max_examples=GAME_TRACES)
     assert outcome.passed, outcome.failure
     assert mirror.mismatches == []

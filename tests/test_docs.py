@@ -195,7 +195,7 @@ def test_every_invariant_has_its_section_and_the_sample_results(site: Path) -> N
 
 def test_every_scenario_has_its_walkthrough(site: Path) -> None:
     """Given the built site, When the scenario pages are read, Then every scenario has a section."""
-    from adversary.scenarios.framework import list_scenarios
+    from adversary.payments.scenarios.framework import list_scenarios
 
     pages = read_html(site / "guides" / "scenarios")
     for scenario in list_scenarios():

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from adversary.actors import make_funded_world
-from adversary.scenarios.books import find_unexplained_changes
-from adversary.scenarios.framework import (
+from adversary.payments.actors import make_funded_world
+from adversary.payments.scenarios.books import find_unexplained_changes
+from adversary.payments.scenarios.framework import (
     ScenarioResult,
     get_scenario,
     list_scenarios,
@@ -18,8 +18,8 @@ from adversary.scenarios.framework import (
     run_all,
     run_scenario,
 )
-from adversary.scenarios.play import Play
-from adversary.timeline import render_result
+from adversary.payments.scenarios.play import Play
+from adversary.payments.timeline import render_result
 from cli.scenario import register
 from fixtures import get_actor_name
 from spec.settlement.state import Exit, SettlementState

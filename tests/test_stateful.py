@@ -1,7 +1,7 @@
 """The adversarial stateful test: the machine under the ci profile, saved traces, planted bugs.
 
 ``test_machine_passes_ci_profile`` is what CI runs: Hypothesis drives the game
-of ``adversary.machine`` (byzantine operator, malicious user, watchers, honest
+of ``adversary.payments.machine`` (byzantine operator, malicious user, watchers, honest
 users) and every step is checked against the whole catalog, with honest
 withdrawal (INV-18) and exit ordering (INV-19) at the end of every trace. The
 other tests show that these checks can fail: planted bugs are found and
@@ -27,10 +27,17 @@ from pathlib import Path
 
 import pytest
 
-from adversary import properties
-from adversary import world as worlds
-from adversary.actors import make_funded_world
-from adversary.machine import ACTIONS, HONEST_OWNERS, PROFILES, Game, replay_trace, run_machine
+from adversary.payments import properties
+from adversary.payments import world as worlds
+from adversary.payments.actors import make_funded_world
+from adversary.payments.machine import (
+    ACTIONS,
+    HONEST_OWNERS,
+    PROFILES,
+    Game,
+    replay_trace,
+    run_machine,
+)
 from adversary.trace import Trace, load_trace
 from cli import fuzz as fuzz_command
 from fixtures import ALICE, OPERATOR

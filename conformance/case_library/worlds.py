@@ -1,6 +1,6 @@
 """Starting states and operation builders shared by the cases.
 
-Every case starts from a funded settlement layer (``adversary.actors``: each
+Every case starts from a funded settlement layer (``adversary.payments.actors``: each
 actor holds funds of each token, one payments environment run by the
 operator, its quarantine over) or from that environment's genesis child
 chain, so vectors of different cases read alike.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from adversary.actors import make_funded_world
-from adversary.world import World
+from adversary.payments.actors import make_funded_world
+from adversary.payments.world import World
 from conformance.areas import PAYMENTS_CHAIN, SETTLEMENT
 from conformance.cases import TraceBuilder
 from fixtures import ALICE, BOB, FUNDS, OPERATOR, TOKEN_A, Actor

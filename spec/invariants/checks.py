@@ -90,26 +90,26 @@ CHECK_TEXTS: dict[Checker, str] = {
         "including a Hypothesis run of random valid payments"
     ),
     Checker.SCENARIOS_EVERY_STEP: (
-        "Scenarios: {scenarios} (adversary/scenarios) evaluate every settlement invariant on "
-        "each accepted step"
+        "Scenarios: {scenarios} (adversary/payments/scenarios) evaluate every settlement "
+        "invariant on each accepted step"
     ),
     Checker.STATEFUL_EVERY_STEP: (
-        "Stateful adversarial test (adversary/machine.py, CI profile): evaluated after every "
-        "accepted operation of random traces with a byzantine operator, malicious users and "
-        "watchers"
+        "Stateful adversarial test (adversary/payments/machine.py, CI profile): evaluated "
+        "after every accepted operation of random traces with a byzantine operator, malicious "
+        "users and watchers"
     ),
     Checker.STATEFUL_PAIRS: (
-        "Stateful adversarial test (adversary/machine.py, CI profile): each environment "
+        "Stateful adversarial test (adversary/payments/machine.py, CI profile): each environment "
         "operation is paired with operations on the other environment and applied in both orders"
     ),
     Checker.STATEFUL_REALITY: (
-        "Stateful adversarial test (adversary/machine.py, CI profile): evaluated on each "
+        "Stateful adversarial test (adversary/payments/machine.py, CI profile): evaluated on each "
         "environment's reality after every step"
     ),
     Checker.STATEFUL_END_OF_TRACE: (
-        "Stateful adversarial test (adversary/machine.py, CI profile): checked at the end of "
-        "every trace by adversary/properties.py, after honest users exit and all exits are "
-        "processed; caught every non-equivalent mutant of the mutation report"
+        "Stateful adversarial test (adversary/payments/machine.py, CI profile): checked at "
+        "the end of every trace by adversary/payments/properties.py, after honest users exit "
+        "and all exits are processed; caught every non-equivalent mutant of the mutation report"
     ),
     Checker.Z3_INDUCTIVE: (
         "Z3 inductive (proofs/models): Init, and every settlement transition, on the tiny and "

@@ -26,7 +26,7 @@ from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from adversary.scenarios.framework import list_scenarios
+from adversary.payments.scenarios.framework import list_scenarios
 from plasma_docs.rst import (
     escape,
     invariant_label,

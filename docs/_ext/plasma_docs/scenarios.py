@@ -2,13 +2,13 @@
 
 ``plasma-scenario-index`` inserts a table of every scenario (name, theme,
 summary, result); ``plasma-scenarios`` with a theme module's name (for
-example ``adversary.scenarios.priority``) inserts that theme's docstring and
+example ``adversary.payments.scenarios.priority``) inserts that theme's docstring and
 one section per scenario of the theme.
 
 Each scenario is played once per build with
-:func:`adversary.scenarios.framework.run_all`, and its timeline, expectation
+:func:`adversary.payments.scenarios.framework.run_all`, and its timeline, expectation
 and final holdings are rendered by the same functions that ``plasma-spec
-scenario NAME`` prints with (``adversary.timeline``). A scenario that fails,
+scenario NAME`` prints with (``adversary.payments.timeline``). A scenario that fails,
 or a theme with no page, is a warning (so ``-W`` fails the build).
 """
 
@@ -24,8 +24,8 @@ from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from adversary.scenarios.framework import list_scenarios, run_all
-from adversary.timeline import render_expectation, render_holdings, render_timeline
+from adversary.payments.scenarios.framework import list_scenarios, run_all
+from adversary.payments.timeline import render_expectation, render_holdings, render_timeline
 from plasma_docs.rst import (
     escape,
     link_invariants,

@@ -11,7 +11,7 @@ must preserve beyond the kind-neutral invariants is here:
   (:func:`check_exit_game_bonds`), whose kind-neutral part is
   ``spec.invariants.funds.check_bond_destinations``;
 - INV-18 Honest withdrawal and INV-19 Exit ordering, properties of whole
-  traces: their predicates are the adversary's (``adversary/properties.py``),
+  traces: their predicates are the adversary's (``adversary/payments/properties.py``),
   which judge a world whose ground truth the spec does not keep.
 """
 
@@ -170,7 +170,7 @@ HONEST_WITHDRAWAL = Invariant(
         "withheld loses the output to a challenge (MoreVP in-flight exits, not specified yet, "
         "address this)."
     ),
-    predicates=Predicates(trace=("adversary.properties.check_honest_withdrawal",)),
+    predicates=Predicates(trace=("adversary.payments.properties.check_honest_withdrawal",)),
     checks=(
         Z3_BOUNDED,
         Check(
@@ -203,7 +203,7 @@ EXIT_ORDERING = Invariant(
         "when the vault is drained by outputs from nowhere."
     ),
     strengthening="",
-    predicates=Predicates(trace=("adversary.properties.check_exit_ordering",)),
+    predicates=Predicates(trace=("adversary.payments.properties.check_exit_ordering",)),
     checks=(
         Z3_BOUNDED,
         Check(Checker.Z3_BOUNDED_CONTROLS, ("exitable-one-period", "priority-ignoring-position")),

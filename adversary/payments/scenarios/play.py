@@ -1,6 +1,6 @@
 """Playing a scenario: actions against a world, each recorded as a step of the timeline.
 
-A :class:`Play` wraps a :class:`~adversary.world.World`. Each of its actions
+A :class:`Play` wraps a :class:`~adversary.payments.world.World`. Each of its actions
 (deposit, commit a block, sign, start an exit, challenge, process, check a
 block, or submit any raw operation) is tried on the world; the step records
 whether the spec accepted it, rejected it (with the reason) or whether the
@@ -12,7 +12,7 @@ deposits, bonds and payouts the step made (read from the state), and no
 catalogued settlement invariant may break. What fails is kept in
 :attr:`Play.problems`; the scenario then fails.
 
-The spec is reached only through module attributes (``adversary.world`` and
+The spec is reached only through module attributes (``adversary.payments.world`` and
 the ``spec`` modules), looked up at call time, so a patched spec function is
 the one that runs.
 """
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import adversary.world as world_model
-from adversary.scenarios.books import compute_movements, find_unexplained_changes
-from adversary.scenarios.records import (
+import adversary.payments.world as world_model
+from adversary.payments.scenarios.books import compute_movements, find_unexplained_changes
+from adversary.payments.scenarios.records import (
     ActionKind,
     Movement,
     Outcome,
@@ -31,7 +31,7 @@ from adversary.scenarios.records import (
     describe_position,
     get_token_name,
 )
-from adversary.world import ImpossibleAction, World
+from adversary.payments.world import ImpossibleAction, World
 from fixtures import Actor, get_actor_name, make_rules
 from spec import merkle
 from spec.environments.payments import chain as child_chain

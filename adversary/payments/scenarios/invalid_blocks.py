@@ -8,9 +8,9 @@ no exit more than it holds, and a double-spent input can still be challenged.
 
 from __future__ import annotations
 
-from adversary.scenarios.framework import scenario
-from adversary.scenarios.play import NOWHERE, Play, make_output, make_position
-from adversary.scenarios.records import (
+from adversary.payments.scenarios.framework import scenario
+from adversary.payments.scenarios.play import NOWHERE, Play, make_output, make_position
+from adversary.payments.scenarios.records import (
     ActionKind,
     BondRelease,
     Expectation,

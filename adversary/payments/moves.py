@@ -8,12 +8,17 @@ expected outcome. Moves are not recorded on their own.
 
 from __future__ import annotations
 
-from adversary import properties
-from adversary import world as worlds
-from adversary.game import GameState
-from adversary.properties import format_position
-from adversary.roster import HONEST_OWNERS, MAX_PAYMENTS_PER_BLOCK, TOKEN_NAMES_BY_ADDRESS, TOKENS
-from adversary.world import World
+from adversary.payments import properties
+from adversary.payments import world as worlds
+from adversary.payments.game import GameState
+from adversary.payments.properties import format_position
+from adversary.payments.roster import (
+    HONEST_OWNERS,
+    MAX_PAYMENTS_PER_BLOCK,
+    TOKEN_NAMES_BY_ADDRESS,
+    TOKENS,
+)
+from adversary.payments.world import World
 from fixtures import WATCHER, Actor
 from spec import merkle
 from spec.environments.payments import chain as child_chain

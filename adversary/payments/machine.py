@@ -25,7 +25,7 @@ Every action states its expected outcome: accepted, or rejected with one exact
 :class:`~spec.errors.RejectionReason`; the child chain must reject each invalid
 block for the exact reason its flaw implies and accept every honest block.
 After every accepted operation the whole catalog is evaluated
-(:func:`adversary.properties.check_step`), and each environment operation is
+(:func:`adversary.payments.properties.check_step`), and each environment operation is
 paired with the other environment's last one for commutation (INV-13). At the
 end of a trace honest users exit everything, time runs with watchers present,
 every queue is processed, and honest withdrawal (INV-18) and exit ordering
@@ -38,12 +38,12 @@ The game (:class:`Game`) is plain Python: each action records a
 Spec functions are looked up through their modules at call time, so patched
 spec modules (mutants) are exercised.
 
-The game is split by concern: :mod:`adversary.roster` (actors, tokens,
-environments, limits, attack kinds), :mod:`adversary.game` (recording, expected
-outcomes, reading the world), :mod:`adversary.moves` (transactions, operations
-and shared moves), :mod:`adversary.honest` (honest actions and the end of a
-trace), :mod:`adversary.attacks` (the byzantine operator's and mallory's
-actions) and :mod:`adversary.outcome` (what a run reports). This module
+The game is split by concern: :mod:`adversary.payments.roster` (actors, tokens,
+environments, limits, attack kinds), :mod:`adversary.payments.game` (recording, expected
+outcomes, reading the world), :mod:`adversary.payments.moves` (transactions, operations
+and shared moves), :mod:`adversary.payments.honest` (honest actions and the end of a
+trace), :mod:`adversary.payments.attacks` (the byzantine operator's and mallory's
+actions) and :mod:`adversary.payments.outcome` (what a run reports). This module
 combines them and runs them.
 """
 
@@ -66,11 +66,11 @@ from hypothesis.stateful import (
     rule,
 )
 
-from adversary.attacks import AttackActions
-from adversary.game import ACTIONS, TraceFailure
-from adversary.honest import HonestActions
-from adversary.outcome import MachineRun, describe_error, get_failing_trace, get_program
-from adversary.roster import (
+from adversary.payments.attacks import AttackActions
+from adversary.payments.game import ACTIONS, TraceFailure
+from adversary.payments.honest import HonestActions
+from adversary.payments.outcome import MachineRun, describe_error, get_failing_trace, get_program
+from adversary.payments.roster import (
     BAD_BLOCK_KINDS,
     BAD_WITNESSES,
     BLOCK_LOG_ATTACKS,

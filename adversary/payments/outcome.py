@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from adversary.game import TraceFailure
+from adversary.payments.game import TraceFailure
 from adversary.trace import Step, format_steps
 
 

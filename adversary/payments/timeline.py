@@ -1,7 +1,7 @@
 """Render a scenario's result for readers: description, timeline, expectation, who holds what.
 
 Times are seconds since the scenario started (``t+30``); actors are named
-with :func:`~adversary.actors.get_actor_name`; amounts are in each token's
+with :func:`~adversary.payments.actors.get_actor_name`; amounts are in each token's
 base unit. Under each accepted step come the funds it moved.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from adversary.scenarios.records import (
+from adversary.payments.scenarios.records import (
     Expectation,
     Movement,
     MovementKind,

@@ -1,7 +1,7 @@
 """The scenario registry and runner.
 
 A scenario is a short function that plays an attack (or an honest run) on a
-funded world through a :class:`~adversary.scenarios.play.Play`, registered
+funded world through a :class:`~adversary.payments.scenarios.play.Play`, registered
 with :func:`scenario` together with its :class:`Expectation`. Its docstring
 says what it plays; a paragraph starting ``Source:`` says where it comes from.
 
@@ -21,9 +21,9 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adversary.actors import make_funded_world
-from adversary.scenarios.play import Play
-from adversary.scenarios.records import (
+from adversary.payments.actors import make_funded_world
+from adversary.payments.scenarios.play import Play
+from adversary.payments.scenarios.records import (
     Expectation,
     Holding,
     MovementKind,
@@ -33,7 +33,7 @@ from adversary.scenarios.records import (
     VaultBalance,
     get_token_name,
 )
-from adversary.world import World
+from adversary.payments.world import World
 from fixtures import ACTORS, OPERATOR, TOKENS, Actor, get_actor_name
 from spec.primitives import Address
 

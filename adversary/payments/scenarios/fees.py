@@ -8,9 +8,9 @@ block invalid, and the exit queue limits the damage.
 
 from __future__ import annotations
 
-from adversary.scenarios.framework import scenario
-from adversary.scenarios.play import Play, make_output, make_position
-from adversary.scenarios.records import (
+from adversary.payments.scenarios.framework import scenario
+from adversary.payments.scenarios.play import Play, make_output, make_position
+from adversary.payments.scenarios.records import (
     ActionKind,
     BondRelease,
     Expectation,

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adversary import properties
-from adversary import world as worlds
-from adversary.game import action
-from adversary.moves import GameMoves, describe_exit, sign
-from adversary.properties import format_position
-from adversary.roster import BYZANTINE_ENV, COLLUDERS, ENVIRONMENTS, NOWHERE, TOKENS
+from adversary.payments import properties
+from adversary.payments import world as worlds
+from adversary.payments.game import action
+from adversary.payments.moves import GameMoves, describe_exit, sign
+from adversary.payments.properties import format_position
+from adversary.payments.roster import BYZANTINE_ENV, COLLUDERS, ENVIRONMENTS, NOWHERE, TOKENS
 from fixtures import MALLORY, OPERATOR, make_high_s_signature, make_rules
 from spec.environments.payments.exits import ChallengeStandardExit
 from spec.environments.payments.transactions import (

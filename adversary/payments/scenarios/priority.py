@@ -8,9 +8,9 @@ stops at the first exit not yet mature. In these scenarios MFP is 100 s.
 
 from __future__ import annotations
 
-from adversary.scenarios.framework import scenario
-from adversary.scenarios.play import NOWHERE, Play, make_output, make_position
-from adversary.scenarios.records import (
+from adversary.payments.scenarios.framework import scenario
+from adversary.payments.scenarios.play import NOWHERE, Play, make_output, make_position
+from adversary.payments.scenarios.records import (
     ActionKind,
     BondRelease,
     Expectation,

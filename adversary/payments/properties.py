@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from adversary.world import ChainRecord, World
+from adversary.payments.world import ChainRecord, World
 from fixtures import TOKEN_A, get_actor_name
 from spec import crypto
 from spec.environments.payments import transactions
@@ -260,7 +260,7 @@ def check_settlement_step(pre: World, post: World) -> list[Violation]:
     """Return the violations of the settlement catalog by the operation a world action applied.
 
     A world action applies at most one operation, and changes the settlement
-    state only through it (``adversary.world`` logs every operation it
+    state only through it (``adversary.payments.world`` logs every operation it
     applies); anything else is a bug of the world, not of the spec.
     """
     added = post.log[len(pre.log) :]

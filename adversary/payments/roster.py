@@ -1,7 +1,7 @@
 """The cast of the adversarial game: actors, tokens, environments, limits and attack kinds.
 
-Shared by the game (:mod:`adversary.game` and its actions) and the Hypothesis
-machine that draws those actions (:mod:`adversary.machine`).
+Shared by the game (:mod:`adversary.payments.game` and its actions) and the Hypothesis
+machine that draws those actions (:mod:`adversary.payments.machine`).
 """
 
 from __future__ import annotations

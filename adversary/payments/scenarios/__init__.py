@@ -1,11 +1,11 @@
 """The attack-scenario library: named end-to-end scripts with their expected outcomes.
 
 Importing the package registers every scenario (one module per theme); run
-them with :func:`adversary.scenarios.framework.run_scenario` or
-:func:`~adversary.scenarios.framework.run_all`.
+them with :func:`adversary.payments.scenarios.framework.run_scenario` or
+:func:`~adversary.payments.scenarios.framework.run_all`.
 """
 
-from adversary.scenarios import (
+from adversary.payments.scenarios import (
     challenges,
     commitments,
     exit_starts,

@@ -6,8 +6,8 @@ Every world action goes through :meth:`GameState.attempt` with its expected
 outcome, and every accepted step is checked against the whole catalog (and
 INV-13 pairs). :func:`action` makes a game method a recorded action (one
 :class:`~adversary.trace.Step` of the trace, replayable through :data:`ACTIONS`).
-The actions themselves live in :mod:`adversary.honest` and
-:mod:`adversary.attacks`; :class:`adversary.machine.Game` combines them.
+The actions themselves live in :mod:`adversary.payments.honest` and
+:mod:`adversary.payments.attacks`; :class:`adversary.payments.machine.Game` combines them.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Concatenate, NoReturn, ParamSpec, TypeVar
 
-from adversary import properties
-from adversary import world as worlds
-from adversary.actors import make_funded_world
-from adversary.roster import BYZANTINE_ENV, EMPTY_ROOT, ENVIRONMENTS, HONEST_OWNERS
+from adversary.payments import properties
+from adversary.payments import world as worlds
+from adversary.payments.actors import make_funded_world
+from adversary.payments.roster import BYZANTINE_ENV, EMPTY_ROOT, ENVIRONMENTS, HONEST_OWNERS
+from adversary.payments.world import World
 from adversary.trace import Argument, Step, format_steps
-from adversary.world import World
 from fixtures import OPERATOR, OPERATOR_TWO, WATCHER
 from spec.environments.payments import transactions
 from spec.environments.payments.transactions import Output, SignedTransaction

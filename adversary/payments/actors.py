@@ -8,7 +8,7 @@ on demand. The actors, tokens and rules themselves live in ``fixtures``.
 
 from __future__ import annotations
 
-from adversary.world import World, advance_time, make_world, register_environment
+from adversary.payments.world import World, advance_time, make_world, register_environment
 from fixtures import OPERATOR, Actor, make_funded_genesis, make_rules
 from spec.presets import TINY, Preset
 

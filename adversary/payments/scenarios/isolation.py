@@ -7,9 +7,9 @@ other environment's users keep what they own.
 
 from __future__ import annotations
 
-from adversary.scenarios.framework import scenario
-from adversary.scenarios.play import NOWHERE, Play, make_output, make_position
-from adversary.scenarios.records import (
+from adversary.payments.scenarios.framework import scenario
+from adversary.payments.scenarios.play import NOWHERE, Play, make_output, make_position
+from adversary.payments.scenarios.records import (
     ActionKind,
     BondRelease,
     Expectation,

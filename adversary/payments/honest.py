@@ -10,10 +10,10 @@ exit ordering (INV-19) are checked.
 
 from __future__ import annotations
 
-from adversary import properties
-from adversary.game import action
-from adversary.moves import GameMoves
-from adversary.roster import (
+from adversary.payments import properties
+from adversary.payments.game import action
+from adversary.payments.moves import GameMoves
+from adversary.payments.roster import (
     ACTORS_BY_NAME,
     ENVIRONMENTS,
     FINISH_PROCESS_LIMIT,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from adversary.scenarios.records import Movement, MovementKind, get_token_name
+from adversary.payments.scenarios.records import Movement, MovementKind, get_token_name
 from fixtures import get_actor_name
 from spec.primitives import NATIVE_TOKEN, Address
 from spec.settlement.state import Environment, Exit, ExitStatus, SettlementState

@@ -7,9 +7,9 @@ bond, and no earlier exit of the same output.
 
 from __future__ import annotations
 
-from adversary.scenarios.framework import scenario
-from adversary.scenarios.play import Play, make_output, make_position
-from adversary.scenarios.records import (
+from adversary.payments.scenarios.framework import scenario
+from adversary.payments.scenarios.play import Play, make_output, make_position
+from adversary.payments.scenarios.records import (
     ActionKind,
     BondRelease,
     Expectation,
