@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.failures import ExitStatus
-from cli.main import main
+from cli.main import main, make_parser
 from conformance.coverage import Coverage
 from conformance.suite import Suite, list_traces
 from conformance.trace import make_vector
@@ -28,6 +28,10 @@ from spec.presets import TINY, Preset
 
 EXAMPLES = int(os.environ.get("PLASMA_SPEC_BOUNDARY_EXAMPLES", "200"))
 """Generated command lines per run (200 in CI)."""
+
+# Import every subcommand now: some register Hypothesis profiles when imported,
+# which Hypothesis refuses inside a running test
+make_parser()
 
 
 @pytest.fixture
