@@ -32,15 +32,12 @@ import time
 from typing import Any
 
 from conformance.areas import SETTLEMENT
+from conformance.lines import ADAPTER_LIMITS
 from conformance.readable import JsonValue
-from conformance.reference_adapter import (
-    ReferenceAdapter,
-    add_limit_options,
-    read_limits,
-    serve,
-)
+from conformance.reference_adapter import ReferenceAdapter, serve
 from reference.environments.payments import exit_game as settlement_exits
 from reference.environments.payments.walk import OUTPUT_INDEX_BYTES, BlockWalk, add_to_total
+from reference.node.requests import add_limit_options, read_limit_options
 from reference.settlement.exit_tables import ExitTables
 from spec.encoding import Reader, read
 from spec.environments.payments.exits import ChallengeStandardExit
@@ -193,12 +190,12 @@ def main() -> None:
     """Serve the faulty reference over standard input and output."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fault", choices=FAULTS, required=True)
-    add_limit_options(parser)
+    add_limit_options(parser, ADAPTER_LIMITS)
     arguments = parser.parse_args()
     fault = arguments.fault
     adapter = make_adapter(fault)
     adapter.name = f"faulty reference ({fault})"
-    serve(adapter, sys.stdin.buffer, sys.stdout.buffer, read_limits(arguments))
+    serve(adapter, sys.stdin.buffer, sys.stdout.buffer, read_limit_options(arguments))
 
 
 if __name__ == "__main__":

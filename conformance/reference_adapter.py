@@ -33,7 +33,13 @@ from conformance.lines import ADAPTER_LIMITS, read_requests
 from conformance.readable import JsonValue, read_hex
 from reference.environments.interface import ChainLedger, ReferenceKind
 from reference.environments.registry import get_kind
-from reference.node.requests import Limits, RequestError, quote
+from reference.node.requests import (
+    Limits,
+    RequestError,
+    add_limit_options,
+    quote,
+    read_limit_options,
+)
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.encoding import decode_as, encode
@@ -305,39 +311,11 @@ def serve(
             return
 
 
-def add_limit_options(parser: argparse.ArgumentParser) -> None:
-    """Add the request size limits to an adapter's command line."""
-    defaults = ADAPTER_LIMITS
-    parser.add_argument(
-        "--max-line-bytes",
-        type=int,
-        default=defaults.max_line_bytes,
-        help=f"longest request line in bytes (default {defaults.max_line_bytes})",
-    )
-    parser.add_argument(
-        "--max-depth",
-        type=int,
-        default=defaults.max_depth,
-        help=f"deepest nesting of a request (default {defaults.max_depth})",
-    )
-    parser.add_argument(
-        "--max-digits",
-        type=int,
-        default=defaults.max_digits,
-        help=f"longest number literal in a request (default {defaults.max_digits})",
-    )
-
-
-def read_limits(arguments: argparse.Namespace) -> Limits:
-    """Return the limits the command line chose."""
-    return Limits(arguments.max_line_bytes, arguments.max_depth, arguments.max_digits)
-
-
 def main() -> None:
     """Serve the reference over standard input and output."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_limit_options(parser)
-    limits = read_limits(parser.parse_args())
+    add_limit_options(parser, ADAPTER_LIMITS)
+    limits = read_limit_options(parser.parse_args())
     serve(ReferenceAdapter(), sys.stdin.buffer, sys.stdout.buffer, limits)
 
 

@@ -58,10 +58,10 @@ nitpick_ignore_regex = [
     ("py:(class|exc)", r"(Exception|ValueError|KeyError|StrEnum|Enum)"),
     # The reference node's signatures name the standard library and the
     # libraries it runs on (SQLite, threads, ctypes, coincurve, pycryptodome).
-    ("py:class", r"(sqlite3|pathlib|concurrent\.futures|ctypes|coincurve|Crypto)\..*"),
-    # Actors (keys and names) of the adversary, which the devnet reuses; the
-    # adversary is presented through its scenarios, not rendered as an API.
-    ("py:class", r"adversary\.actors\.Actor"),
+    (
+        "py:(class|exc)",
+        r"(sqlite3|pathlib|concurrent\.futures|ctypes|coincurve|Crypto|argparse)\..*",
+    ),
 ]
 
 # Autodoc: every public name of spec/ and reference/, in the order of the source (the

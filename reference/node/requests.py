@@ -36,6 +36,7 @@ code                   meaning
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from array import array
@@ -213,3 +214,48 @@ def parse_request(data: bytes, limits: Limits) -> dict[str, Any]:
             "not_an_object", f"a request is a JSON object, not {type(request).__name__}"
         )
     return request
+
+
+# The limits as command-line options (the server's and the conformance adapters')
+
+
+def parse_positive(text: str) -> int:
+    """Return a positive integer option (an ``argparse`` type).
+
+    Raises:
+        argparse.ArgumentTypeError: for anything else.
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text[:40]!r}")
+    return value
+
+
+def add_limit_options(parser: argparse.ArgumentParser, defaults: Limits) -> None:
+    """Add ``--max-line-bytes``, ``--max-depth`` and ``--max-digits`` to a command line."""
+    parser.add_argument(
+        "--max-line-bytes",
+        type=parse_positive,
+        default=defaults.max_line_bytes,
+        help=f"longest request line in bytes (default {defaults.max_line_bytes})",
+    )
+    parser.add_argument(
+        "--max-depth",
+        type=parse_positive,
+        default=defaults.max_depth,
+        help=f"deepest nesting of arrays and objects (default {defaults.max_depth})",
+    )
+    parser.add_argument(
+        "--max-digits",
+        type=parse_positive,
+        default=defaults.max_digits,
+        help=f"longest number literal in digits (default {defaults.max_digits})",
+    )
+
+
+def read_limit_options(options: argparse.Namespace) -> Limits:
+    """Return the limits a command line with :func:`add_limit_options` chose."""
+    return Limits(options.max_line_bytes, options.max_depth, options.max_digits)

@@ -114,7 +114,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from reference.node.directory import ForeignChainFile, Node, find_chain_ledgers
-from reference.node.requests import Limits, RequestError, parse_request, quote, read_line
+from reference.node.requests import (
+    Limits,
+    RequestError,
+    add_limit_options,
+    parse_positive,
+    parse_request,
+    quote,
+    read_limit_options,
+    read_line,
+)
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import PRIVATE_FILE_MODE, Store, paused_failpoints
 from spec.encoding import decode, decode_as, encode
@@ -404,17 +413,6 @@ def check_genesis_loads(genesis: SettlementState) -> None:
         raise RequestError("invalid_genesis", message) from None
 
 
-def parse_positive(text: str) -> int:
-    """Return a positive integer option (an ``argparse`` type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
-    return value
-
-
 def parse_file_mode(text: str) -> int:
     """Return a file mode given in octal (an ``argparse`` type): owner read and write at least."""
     try:
@@ -449,24 +447,7 @@ def parse_options(arguments: list[str]) -> Options:
         description="Serve the reference node of DIRECTORY: JSON lines on stdin and stdout.",
     )
     parser.add_argument("directory", metavar="DIRECTORY", type=Path, help="the data directory")
-    parser.add_argument(
-        "--max-line-bytes",
-        type=parse_positive,
-        default=defaults.max_line_bytes,
-        help=f"longest request line in bytes (default {defaults.max_line_bytes})",
-    )
-    parser.add_argument(
-        "--max-depth",
-        type=parse_positive,
-        default=defaults.max_depth,
-        help=f"deepest nesting of arrays and objects (default {defaults.max_depth})",
-    )
-    parser.add_argument(
-        "--max-digits",
-        type=parse_positive,
-        default=defaults.max_digits,
-        help=f"longest number literal in digits (default {defaults.max_digits})",
-    )
+    add_limit_options(parser, defaults)
     parser.add_argument(
         "--file-mode",
         type=parse_file_mode,
@@ -480,8 +461,9 @@ def parse_options(arguments: list[str]) -> Options:
         help="signature-recovery threads per child chain (default one per core)",
     )
     options = parser.parse_args(arguments)
-    limits = Limits(options.max_line_bytes, options.max_depth, options.max_digits)
-    return Options(options.directory, limits, options.file_mode, options.workers)
+    return Options(
+        options.directory, read_limit_options(options), options.file_mode, options.workers
+    )
 
 
 def main(arguments: list[str] | None = None) -> int:
