@@ -116,18 +116,6 @@ def positive_float(text: str) -> float:
     return value
 
 
-def require_readable_file(path: Path, what: str) -> None:
-    """Refuse a path that is not a readable regular file.
-
-    Raises:
-        UsageError: naming the path and the problem.
-    """
-    if not path.exists():
-        raise UsageError(f"{what} {path} does not exist")
-    if not path.is_file():
-        raise UsageError(f"{what} {path} is not a file")
-
-
 def require_directory_or_absent(path: Path, what: str) -> None:
     """Refuse a path that exists and is not a directory (an output directory to create).
 

@@ -64,10 +64,10 @@ class CodecMachine:
         """The last value's canonical bytes."""
 
     def apply(self, operation: Any) -> None:
-        """Decode and re-encode, as ``conformance.areas.apply_decode`` specifies.
+        """Decode and re-encode, as ``spec.codec.apply_decode`` specifies.
 
         Raises:
-            Rejected: any ``ENCODING_*`` reason.
+            Rejected: ``CODEC_UNKNOWN_TYPE`` or any ``ENCODING_*`` reason.
         """
         self.state = CODEC.transition(self.state, operation)
 

@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 from hypothesis import strategies as st
 
 from fixtures import ALICE, BOB, CAROL, DAVE, MALLORY, OPERATOR, TOKEN_A
+from reference.environments.payments.kind import CHAIN_STEPS
 from reference.environments.payments.ledger import ChildChainLedger
 from spec.environments.payments.chain import (
     ChildChainState,
@@ -108,17 +109,12 @@ Step = ChainOperation
 
 
 def apply_to_ledger(ledger: ChildChainLedger, step: Step) -> None:
-    """Apply ``step`` to the reference ledger.
+    """Apply ``step`` to the reference ledger, through the reference's table of chain steps.
 
     Raises:
         Rejected: with the reference's reason.
     """
-    if isinstance(step, ApplyDeposit):
-        ledger.apply_deposit(step.block_number, step.deposit)
-    elif isinstance(step, ApplyBlock):
-        ledger.apply_block(step.block_number, step.block)
-    else:
-        ledger.apply_exit(step.position)
+    CHAIN_STEPS[type(step)](ledger, step)
 
 
 # The block being built
