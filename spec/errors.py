@@ -64,6 +64,8 @@ class RejectionReason(StrEnum):
     """The environment id names no registered environment."""
     ENVIRONMENT_IN_QUARANTINE = "environment_in_quarantine"
     """The environment's quarantine period has not ended yet."""
+    ENVIRONMENT_KIND_MISMATCH = "environment_kind_mismatch"
+    """The operation belongs to the exit game of another kind than the environment's."""
 
     # Settlement layer: registration (spec/settlement/environments.py)
     FINALIZATION_PERIOD_TOO_SHORT = "finalization_period_too_short"
@@ -85,6 +87,8 @@ class RejectionReason(StrEnum):
     """
     TOO_MANY_DEPOSITS = "too_many_deposits"
     """All deposit block numbers before the next child block are used."""
+    COIN_TREE_FULL = "coin_tree_full"
+    """A Cash deposit's block number, the new coin's id, is not a key of the preset's coin tree."""
 
     # Settlement layer: block commitments (spec/settlement/blocks.py)
     NOT_OPERATOR = "not_operator"
@@ -121,6 +125,56 @@ class RejectionReason(StrEnum):
     """A request to process exits must allow at least one exit."""
     NO_EXIT_TO_PROCESS = "no_exit_to_process"
     """The queue holds no exit that is mature now."""
+
+    # Exits: the Plasma Cash exit game (spec/environments/cash/: witnesses.py, exits.py,
+    # challenges.py); it also raises UNKNOWN_BLOCK, EXIT_NOT_BY_OWNER, EXIT_BOND_WRONG_AMOUNT,
+    # UNKNOWN_EXIT, EXIT_NOT_OPEN, CHALLENGE_NOT_SPENDING_EXIT, CHALLENGE_NOT_SIGNED_BY_OWNER
+    COIN_UNKNOWN = "coin_unknown"
+    """The coin id names no coin minted in this environment."""
+    COIN_ALREADY_EXITED = "coin_already_exited"
+    """The coin was paid out by an exit; a coin exits for good once."""
+    COIN_EXIT_ALREADY_OPEN = "coin_exit_already_open"
+    """The coin has an open exit; a coin has at most one at a time."""
+    WITNESS_WRONG_COIN = "witness_wrong_coin"
+    """A mint or transfer shown as a witness is about another coin."""
+    MINT_NOT_AT_DEPOSIT_BLOCK = "mint_not_at_deposit_block"
+    """A mint is shown in a block other than the coin's deposit block (its id)."""
+    COIN_PROOF_INVALID = "coin_proof_invalid"
+    """The compact proof does not show the leaf at the coin's key in the block's sparse tree."""
+    PARENT_MISSING = "parent_missing"
+    """A transfer is shown without its parent (the mint or transfer it spends)."""
+    PARENT_UNEXPECTED = "parent_unexpected"
+    """A mint is shown with a parent; a mint spends nothing."""
+    TRANSFER_NOT_SPENDING_PARENT = "transfer_not_spending_parent"
+    """A transfer's previous block is not the block of the parent it is shown (or must be) with."""
+    PARENT_NOT_EARLIER = "parent_not_earlier"
+    """A transfer's parent is not in an earlier block than the transfer."""
+    TRANSFER_NOT_SIGNED_BY_PARENT_OWNER = "transfer_not_signed_by_parent_owner"
+    """A transfer is not signed by the owner its parent gave the coin to."""
+    CHALLENGE_NOT_AFTER_EXIT = "challenge_not_after_exit"
+    """A spent-coin challenge's transfer is not in a block after the exiting transfer."""
+    CHALLENGE_NOT_BETWEEN = "challenge_not_between"
+    """A double-spend challenge's transfer is not in a block between the exit's parent and exit."""
+    CHALLENGE_WINDOW_CLOSED = "challenge_window_closed"
+    """An invalid-history challenge comes after the first half of the exit's finalization period."""
+    CHALLENGE_BOND_WRONG_AMOUNT = "challenge_bond_wrong_amount"
+    """The bond sent with an invalid-history challenge differs from the environment's exit bond."""
+    CHALLENGE_BEFORE_MINT = "challenge_before_mint"
+    """An invalid-history challenge shows a leaf in a block before the coin was minted."""
+    CHALLENGE_NOT_BEFORE_PARENT = "challenge_not_before_parent"
+    """An invalid-history challenge's leaf is not in a block before the exit's parent."""
+    CHALLENGE_ALREADY_OPEN = "challenge_already_open"
+    """An invalid-history challenge with a leaf of that block is already open on the exit."""
+    UNKNOWN_CHALLENGE = "unknown_challenge"
+    """No invalid-history challenge of the exit is open at that block."""
+    RESPONSE_NOT_SPENDING_CHALLENGE = "response_not_spending_challenge"
+    """A response's transfer does not spend the challenging leaf (its previous block differs)."""
+    RESPONSE_OUTSIDE_HISTORY = "response_outside_history"
+    """A response's transfer is not after the challenging leaf and up to the exit's parent."""
+    RESPONSE_NOT_SIGNED_BY_OWNER = "response_not_signed_by_owner"
+    """A response's transfer is not signed by the owner the challenging leaf gave the coin to."""
+    EXIT_NOT_MATURE = "exit_not_mature"
+    """A coin exit is finalized before its exitable time."""
 
     # Settlement layer: time (spec/settlement/time.py)
     TIME_NOT_INCREASING = "time_not_increasing"
@@ -159,6 +213,19 @@ class RejectionReason(StrEnum):
     """The child chain applies blocks and deposits in strictly increasing number order."""
     EXITED_OUTPUT_NOT_UNSPENT = "exited_output_not_unspent"
     """A processed exit can be applied to the child chain only for an unspent output."""
+
+    # Cash child chain (spec/environments/cash/chain.py); it also raises
+    # BLOCK_NUMBER_NOT_INCREASING, COIN_TREE_FULL and OUTPUT_AMOUNT_ZERO
+    TRANSFER_COIN_REPEATED = "transfer_coin_repeated"
+    """A child block moves one coin twice; a block has one leaf per coin."""
+    TRANSFER_COIN_UNKNOWN = "transfer_coin_unknown"
+    """A transfer names a coin that is not live on the child chain (never minted, or retired)."""
+    TRANSFER_NOT_FROM_LAST_BLOCK = "transfer_not_from_last_block"
+    """A transfer's previous block is not the block of the coin's latest mint or transfer."""
+    TRANSFER_NOT_SIGNED_BY_OWNER = "transfer_not_signed_by_owner"
+    """A transfer's signature does not recover to the coin's current owner."""
+    EXITED_COIN_UNKNOWN = "exited_coin_unknown"
+    """A finalized coin exit can be applied to the child chain only for a live coin."""
 
 
 class Rejected(Exception):  # noqa: N818 - "Rejected" reads as the outcome it reports

@@ -34,6 +34,13 @@ class Preset:
 
     At most 16, since transaction indexes are :class:`~spec.primitives.Uint16`.
     """
+    coin_tree_depth: Uint8
+    """Depth of each Plasma Cash block's sparse tree: coin ids are below ``2**depth``.
+
+    At most 64 (coin ids are :class:`~spec.primitives.Uint64`). A coin's id is
+    the number of its deposit block, so this also bounds where deposits into
+    a Cash environment may go.
+    """
     quarantine_period: Uint64
     """Seconds after registration before an environment can be used."""
     minimum_exit_bond: Uint256
@@ -45,6 +52,7 @@ TINY = Preset(
     minimum_finalization_period=Uint64(100),
     block_interval=Uint64(4),  # three deposit blocks fit between two child blocks
     transaction_tree_depth=Uint8(3),  # 2**3 (= 8) transactions per block
+    coin_tree_depth=Uint8(8),  # coin ids below 2**8 (= 256): short proofs, a full tree is reachable
     quarantine_period=Uint64(10),
     minimum_exit_bond=Uint256(1),
 )
@@ -55,6 +63,7 @@ FULL = Preset(
     minimum_finalization_period=Uint64(7 * 24 * 60 * 60),  # one week (= 604,800 s)
     block_interval=Uint64(1000),
     transaction_tree_depth=Uint8(16),  # 2**16 (= 65,536) transactions per block
+    coin_tree_depth=Uint8(64),  # every Uint64 block number can mint a coin
     quarantine_period=Uint64(7 * 24 * 60 * 60),  # one week: time to read new rules
     minimum_exit_bond=Uint256(10**16),  # 0.01 of a native token with 18 decimals
 )

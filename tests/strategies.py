@@ -190,6 +190,7 @@ def arbitrary_presets() -> st.SearchStrategy[Preset]:
         uint64s(),
         uint64s(),
         uint8s(),
+        uint8s(),
         uint64s(),
         uint256s(),
     )

@@ -2,7 +2,10 @@
 
 - ``spec/settlement/`` names no environment kind: it reaches kinds only
   through the registry (``spec.environments.registry``);
-- the registry is the only module outside a kind's own package that imports it;
+- the registry (and its companion ``spec.environments.records``, the union of
+  the kinds' settlement records) are the only modules outside a kind's own
+  package that import it; a kind's ``records`` module imports only the
+  primitives and the encoding, so the settlement state can name it;
 - ``spec`` imports nothing above it, ``fixtures`` only ``spec``;
 - ``reference`` imports neither ``adversary`` nor ``tests``.
 """
@@ -77,13 +80,13 @@ def test_only_the_registry_imports_kind_packages_from_outside() -> None:
     """Given every module of spec/ outside the kinds' own packages.
 
     When their imports are read,
-    Then only the registry and the catalog's part for that kind (spec.invariants.<kind>)
-    import a kind's package.
+    Then only the registry, the union of the kinds' records and the catalog's part
+    for that kind (spec.invariants.<kind>) import a kind's package.
     """
     offenders = []
     for path in get_python_files("spec"):
         module = get_module_name(path)
-        if module == "spec.environments.registry":
+        if module in ("spec.environments.registry", "spec.environments.records"):
             continue
         own = [kind for kind in KIND_PACKAGES if is_within(module, kind)]
         imported = get_imported_modules(path)
@@ -94,6 +97,19 @@ def test_only_the_registry_imports_kind_packages_from_outside() -> None:
     own_invariants = tuple(f"spec.invariants.{kind.value}" for kind in KINDS)
     offenders = [o for o in offenders if not o.split(" ")[0].startswith(own_invariants)]
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize("package", KIND_PACKAGES)
+def test_kind_records_import_only_primitives(package: str) -> None:
+    """Given a kind's settlement records module.
+
+    When its imports of this project are read,
+    Then they are only the primitives and the encoding (the settlement state imports it).
+    """
+    path = ROOT / package.replace(".", "/") / "records.py"
+    imported = {m for m in get_imported_modules(path) if is_within(m, "spec")}
+    allowed = ("spec.primitives", "spec.encoding")
+    assert all(any(is_within(m, a) for a in allowed) for m in imported), imported
 
 
 @pytest.mark.parametrize(

@@ -28,16 +28,27 @@ GOLDEN_UNION_TAGS: dict[str, dict[str, int]] = {
         "ChallengeStandardExit": 4,
         "ProcessExits": 5,
         "AdvanceTime": 6,
+        "StartCoinExit": 7,
+        "ChallengeCoinSpent": 8,
+        "ChallengeCoinDoubleSpend": 9,
+        "ChallengeCoinHistory": 10,
+        "RespondCoinHistory": 11,
+        "FinalizeCoinExit": 12,
     },
     "BlockTransaction": {"SignedTransaction": 0, "FeeClaim": 1, "DepositTransaction": 2},
     "ChainOperation": {"ApplyDeposit": 0, "ApplyBlock": 1, "ApplyExit": 2},
+    "KindRecords": {"PaymentsRecords": 0, "CashRecords": 1},
+    "CoinLeaf": {"CoinMint": 0, "SignedTransfer": 1},
+    "CashChainOperation": {"ApplyMint": 0, "ApplyCoinBlock": 1, "ApplyCoinExit": 2},
 }
 """Union name -> variant name -> tag."""
 
 GOLDEN_ENUM_TAGS: dict[str, dict[str, int]] = {
-    "EnvironmentKind": {"PAYMENTS": 0},
+    "EnvironmentKind": {"PAYMENTS": 0, "CASH": 1},
     "BlockKind": {"CHILD": 0, "DEPOSIT": 1},
     "ExitStatus": {"OPEN": 0, "CHALLENGED": 1, "PROCESSED": 2},
+    "CoinStatus": {"DEPOSITED": 0, "EXITING": 1, "EXITED": 2},
+    "CoinExitStatus": {"OPEN": 0, "CANCELLED": 1, "FINALIZED": 2},
 }
 """Enumeration name -> member name -> tag."""
 
@@ -45,6 +56,9 @@ UNION_NAMES = {
     frozenset(GOLDEN_UNION_TAGS["Operation"]): "Operation",
     frozenset(GOLDEN_UNION_TAGS["BlockTransaction"]): "BlockTransaction",
     frozenset(GOLDEN_UNION_TAGS["ChainOperation"]): "ChainOperation",
+    frozenset(GOLDEN_UNION_TAGS["KindRecords"]): "KindRecords",
+    frozenset(GOLDEN_UNION_TAGS["CoinLeaf"]): "CoinLeaf",
+    frozenset(GOLDEN_UNION_TAGS["CashChainOperation"]): "CashChainOperation",
 }
 """A union's name, by the names of its variants."""
 

@@ -6,13 +6,22 @@ and never imports a kind itself. Adding a kind is: a member of
 :class:`~spec.settlement.state.EnvironmentKind` with its wire tag, a package
 under ``spec/environments/`` whose ``kind`` module builds its
 :class:`~spec.environments.interface.EnvironmentKindSpec`, one row in
-:data:`KINDS`, and its settlement operations in :data:`KindOperation`.
+:data:`KINDS`, its settlement operations in :data:`KindOperation`, and
+its settlement records in ``spec.environments.records``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from spec.environments.cash.challenges import (
+    ChallengeCoinDoubleSpend,
+    ChallengeCoinHistory,
+    ChallengeCoinSpent,
+    RespondCoinHistory,
+)
+from spec.environments.cash.exits import FinalizeCoinExit, StartCoinExit
+from spec.environments.cash.kind import CASH
 from spec.environments.interface import EnvironmentKindSpec
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
 from spec.environments.payments.kind import PAYMENTS
@@ -20,10 +29,20 @@ from spec.settlement.state import EnvironmentKind
 
 KINDS: Mapping[EnvironmentKind, EnvironmentKindSpec] = {
     EnvironmentKind.PAYMENTS: PAYMENTS,
+    EnvironmentKind.CASH: CASH,
 }
 """Every environment kind, by its member of ``EnvironmentKind``."""
 
-KindOperation = StartStandardExit | ChallengeStandardExit
+KindOperation = (
+    StartStandardExit
+    | ChallengeStandardExit
+    | StartCoinExit
+    | ChallengeCoinSpent
+    | ChallengeCoinDoubleSpend
+    | ChallengeCoinHistory
+    | RespondCoinHistory
+    | FinalizeCoinExit
+)
 """Every settlement operation that some kind adds (its exit game)."""
 
 

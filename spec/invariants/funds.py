@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from spec.invariants.cash.movements import compute_cash_movements, compute_record_bonds
 from spec.invariants.changes import (
     Movements,
     compute_movements,
@@ -192,12 +193,13 @@ EXIT_UNIQUENESS = Invariant(
 
 
 def check_bonds_held(state: SettlementState) -> list[str]:
-    """INV-09: bonds held by an environment equal the bonds of its open exits."""
+    """INV-09: bonds held by an environment equal the bonds of its open exits (and challenges)."""
     violations = []
     for env_id, environment in enumerate(state.environments):
         open_bonds = sum(
             int(e.bond) for e in environment.exits.values() if e.status == ExitStatus.OPEN
         )
+        open_bonds += compute_record_bonds(environment)
         if open_bonds != environment.bonds_held:
             violations.append(f"env {env_id}: holds {environment.bonds_held}, open {open_bonds}")
     return violations
@@ -228,6 +230,7 @@ def compute_expected_movements(
         for _, exit in get_exits_newly_in(pre, post, env_id, ExitStatus.PROCESSED):
             moves[(exit.owner, exit.token)] += int(exit.paid)
             moves[(exit.owner, NATIVE_TOKEN)] += int(exit.bond)
+    moves.update(compute_cash_movements(pre, operation, post))
     return moves
 
 

@@ -38,7 +38,8 @@ def compute_deposit_root(state: SettlementState, operation: Deposit) -> Hash32:
     The environment must exist (``process_deposit`` checks it first).
     """
     environment = state.environments[operation.environment_id]
-    return get_kind(environment.kind).compute_deposit_root(state.preset, operation)
+    block_number = get_next_deposit_block_number(environment)
+    return get_kind(environment.kind).compute_deposit_root(state.preset, block_number, operation)
 
 
 def get_next_deposit_block_number(environment: Environment) -> Uint64:
@@ -69,18 +70,26 @@ def validate_deposit(state: SettlementState, environment: Environment, operation
 def process_deposit(state: SettlementState, operation: Deposit) -> SettlementState:
     """Move the owner's funds into the vault and write a deposit block.
 
+    The environment's kind computes the block's root and records what it
+    keeps of the deposit (a Cash coin).
+
     Raises:
         Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_IN_QUARANTINE``,
             ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``, ``TOO_MANY_DEPOSITS``,
-            ``INSUFFICIENT_FUNDS``, ``INTEGER_OVERFLOW`` (the vault's ledger).
+            ``COIN_TREE_FULL`` (Cash), ``INSUFFICIENT_FUNDS``, ``INTEGER_OVERFLOW``
+            (the vault's ledger).
     """
     environment = get_active_environment(state, operation.environment_id)
     validate_deposit(state, environment, operation)
+    kind = get_kind(environment.kind)
+    block_number = get_next_deposit_block_number(environment)
+    records = kind.record_deposit(state.preset, environment.kind_records, block_number, operation)
     record = BlockRecord(BlockKind.DEPOSIT, compute_deposit_root(state, operation), state.time)
     environment = replace(
         environment,
-        blocks=with_entry(environment.blocks, get_next_deposit_block_number(environment), record),
+        blocks=with_entry(environment.blocks, block_number, record),
         deposited=add_to_totals(environment.deposited, operation.token, operation.amount),
+        kind_records=records,
     )
     state = debit(state, operation.owner, operation.token, operation.amount)
     return with_environment(state, operation.environment_id, environment)

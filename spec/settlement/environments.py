@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from spec.environments.registry import get_kind
 from spec.errors import RejectionReason, require
 from spec.primitives import Uint256
 from spec.settlement.operations import RegisterEnvironment
@@ -55,5 +56,6 @@ def process_register_environment(
         deposited={},
         withdrawn={},
         bonds_held=Uint256(0),
+        kind_records=get_kind(operation.kind).compute_genesis_records(),
     )
     return replace(state, environments=(*state.environments, environment))

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from spec.encoding import declare_enum_tags
+from spec.environments.records import KindRecords
 from spec.errors import RejectionReason, require
 from spec.presets import Preset
 from spec.primitives import Address, Hash32, Uint8, Uint16, Uint64, Uint256
@@ -39,9 +40,11 @@ class EnvironmentKind(StrEnum):
 
     PAYMENTS = "payments"
     """UTXO payments in several fungible tokens (``spec.environments.payments``)."""
+    CASH = "cash"
+    """Plasma Cash: indivisible coins, each exited alone (``spec.environments.cash``)."""
 
 
-declare_enum_tags(EnvironmentKind, {EnvironmentKind.PAYMENTS: 0})
+declare_enum_tags(EnvironmentKind, {EnvironmentKind.PAYMENTS: 0, EnvironmentKind.CASH: 1})
 
 
 class BlockKind(StrEnum):
@@ -160,7 +163,9 @@ class Environment:
     withdrawn: Mapping[Address, Uint256]
     """Per token, total ever paid out by exits. A token appears once it has a payout."""
     bonds_held: Uint256
-    """Native-token bonds of the open exits, held until each exit ends."""
+    """Native-token bonds of the open exits and challenges, held until each ends."""
+    kind_records: KindRecords
+    """What the environment's exit game keeps of its own (``spec.environments.records``)."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,21 @@ def get_environment(state: SettlementState, environment_id: Uint64) -> Environme
     return state.environments[environment_id]
 
 
+def get_environment_of_kind(
+    state: SettlementState, environment_id: Uint64, kind: EnvironmentKind
+) -> Environment:
+    """Return a registered environment of one kind (for the operations of that kind's exit game).
+
+    Raises:
+        Rejected: ``UNKNOWN_ENVIRONMENT``; ``ENVIRONMENT_KIND_MISMATCH`` when
+            the environment is of another kind.
+    """
+    environment = get_environment(state, environment_id)
+    # Verify the operation belongs to the environment's exit game
+    require(environment.kind == kind, RejectionReason.ENVIRONMENT_KIND_MISMATCH)
+    return environment
+
+
 def is_environment_active(state: SettlementState, environment: Environment) -> bool:
     """Return whether the environment's quarantine period is over."""
     return state.time >= environment.registered_at + state.preset.quarantine_period
@@ -204,6 +224,21 @@ def get_active_environment(state: SettlementState, environment_id: Uint64) -> En
             is not usable yet.
     """
     environment = get_environment(state, environment_id)
+    # Verify the quarantine period has ended
+    require(is_environment_active(state, environment), RejectionReason.ENVIRONMENT_IN_QUARANTINE)
+    return environment
+
+
+def get_active_environment_of_kind(
+    state: SettlementState, environment_id: Uint64, kind: EnvironmentKind
+) -> Environment:
+    """Return a registered environment of one kind whose quarantine is over.
+
+    Raises:
+        Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_KIND_MISMATCH``,
+            ``ENVIRONMENT_IN_QUARANTINE``.
+    """
+    environment = get_environment_of_kind(state, environment_id, kind)
     # Verify the quarantine period has ended
     require(is_environment_active(state, environment), RejectionReason.ENVIRONMENT_IN_QUARANTINE)
     return environment

@@ -33,12 +33,13 @@ from spec.settlement.exits import (
 from spec.settlement.state import (
     BlockRecord,
     Environment,
+    EnvironmentKind,
     Exit,
     ExitStatus,
     OutputPosition,
     SettlementState,
-    get_active_environment,
-    get_environment,
+    get_active_environment_of_kind,
+    get_environment_of_kind,
 )
 
 # Operations
@@ -163,13 +164,15 @@ def process_start_standard_exit(
     """Start the exit of an output and take its bond.
 
     Raises:
-        Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_IN_QUARANTINE``,
-            ``UNKNOWN_BLOCK``, ``INCLUSION_PROOF_INVALID``,
+        Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_KIND_MISMATCH``,
+            ``ENVIRONMENT_IN_QUARANTINE``, ``UNKNOWN_BLOCK``, ``INCLUSION_PROOF_INVALID``,
             ``OUTPUT_INDEX_OUT_OF_RANGE``, ``EXIT_NOT_BY_OWNER``,
             ``EXIT_BOND_WRONG_AMOUNT``, ``EXIT_ALREADY_STARTED``,
             ``INSUFFICIENT_FUNDS`` (for the bond), ``INTEGER_OVERFLOW``.
     """
-    environment = get_active_environment(state, operation.environment_id)
+    environment = get_active_environment_of_kind(
+        state, operation.environment_id, EnvironmentKind.PAYMENTS
+    )
     exit = compute_new_exit(state, environment, operation)
     return process_exit_start(state, operation.environment_id, exit, operation.sender)
 
@@ -205,12 +208,13 @@ def process_challenge_standard_exit(
     """Cancel an open exit for good and pay its bond to the challenger.
 
     Raises:
-        Rejected: ``UNKNOWN_ENVIRONMENT``, ``UNKNOWN_EXIT``, ``EXIT_NOT_OPEN``,
-            ``CHALLENGE_NOT_SPENDING_EXIT``, ``CHALLENGE_NOT_SIGNED_BY_OWNER``,
+        Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_KIND_MISMATCH``,
+            ``UNKNOWN_EXIT``, ``EXIT_NOT_OPEN``, ``CHALLENGE_NOT_SPENDING_EXIT``,
+            ``CHALLENGE_NOT_SIGNED_BY_OWNER``,
             ``SIGNATURE_MALFORMED``, ``SIGNATURE_HIGH_S``, ``SIGNATURE_UNRECOVERABLE``,
             ``INTEGER_OVERFLOW``.
     """
-    environment = get_environment(state, operation.environment_id)
+    environment = get_environment_of_kind(state, operation.environment_id, EnvironmentKind.PAYMENTS)
     exit = get_open_exit(environment, operation.exit_id)
     validate_spend(operation.environment_id, exit, operation)
     return process_exit_cancellation(

@@ -21,6 +21,7 @@ from spec.environments.payments.exits import (
     process_challenge_standard_exit,
     process_start_standard_exit,
 )
+from spec.environments.payments.records import PaymentsRecords, compute_genesis_payments_records
 from spec.environments.payments.steps import (
     CHAIN_OPERATIONS,
     ApplyDeposit,
@@ -36,10 +37,11 @@ from spec.environments.payments.transactions import (
     Transaction,
     compute_block_root,
 )
+from spec.environments.records import KindRecords
 from spec.presets import Preset
-from spec.primitives import Hash32, Uint64
+from spec.primitives import Hash32, Uint64, Uint256
 from spec.settlement.operations import Deposit
-from spec.settlement.state import Environment, EnvironmentKind, Exit, SettlementState
+from spec.settlement.state import Environment, EnvironmentKind, ExitStatus, SettlementState
 
 CHILD_CHAIN_DIGEST_DOMAIN = b"plasma-spec/payments-child-chain-state/v1"
 """Domain tag of payments child chain state digests."""
@@ -50,7 +52,7 @@ def compute_deposit_transaction(deposit: Deposit) -> DepositTransaction:
     return DepositTransaction(Output(deposit.owner, deposit.token, deposit.amount))
 
 
-def compute_deposit_root(preset: Preset, deposit: Deposit) -> Hash32:
+def compute_deposit_root(preset: Preset, block_number: Uint64, deposit: Deposit) -> Hash32:
     """Return the root of the deposit block a deposit writes: one deposit transaction."""
     depth = int(preset.transaction_tree_depth)
     return compute_block_root([compute_deposit_transaction(deposit)], depth)
@@ -61,9 +63,27 @@ def compute_deposit_step(block_number: Uint64, deposit: Deposit) -> ApplyDeposit
     return ApplyDeposit(block_number, compute_deposit_transaction(deposit))
 
 
-def compute_exit_step(exit: Exit) -> ApplyExit:
-    """Return the child chain step of a processed exit: its output leaves the chain."""
-    return ApplyExit(exit.position)
+def record_deposit(
+    preset: Preset, records: KindRecords, block_number: Uint64, deposit: Deposit
+) -> KindRecords:
+    """Return the payments records after a deposit: unchanged (the deposit block says it all)."""
+    return records
+
+
+def compute_held_bonds(records: KindRecords) -> Uint256:
+    """Return the bonds the payments records hold: none (standard exits hold theirs)."""
+    assert isinstance(records, PaymentsRecords)
+    return Uint256(0)
+
+
+def compute_exit_steps(before: Environment, after: Environment) -> tuple[ApplyExit, ...]:
+    """Return the chain steps of the exits processed between two states: each output leaves."""
+    processed_before = {i for i, e in before.exits.items() if e.status == ExitStatus.PROCESSED}
+    return tuple(
+        ApplyExit(exit.position)
+        for exit_id, exit in sorted(after.exits.items())
+        if exit.status == ExitStatus.PROCESSED and exit_id not in processed_before
+    )
 
 
 def compute_genesis(
@@ -90,7 +110,10 @@ SETTLEMENT_OPERATIONS: tuple[OperationSpec[SettlementState], ...] = (
 
 PAYMENTS = EnvironmentKindSpec(
     kind=EnvironmentKind.PAYMENTS,
+    compute_genesis_records=compute_genesis_payments_records,
     compute_deposit_root=compute_deposit_root,
+    record_deposit=record_deposit,
+    compute_held_bonds=compute_held_bonds,
     settlement_operations=SETTLEMENT_OPERATIONS,
     chain=ChildChainSpec(
         area="payments-chain",
@@ -100,7 +123,7 @@ PAYMENTS = EnvironmentKindSpec(
         digest_domain=CHILD_CHAIN_DIGEST_DOMAIN,
         compute_genesis=compute_genesis,
         compute_deposit_step=compute_deposit_step,
-        compute_exit_step=compute_exit_step,
+        compute_exit_steps=compute_exit_steps,
     ),
     codec_types={
         "Output": Output,

@@ -1,0 +1,1 @@
+"""Plasma Cash: each deposit is one indivisible coin with its own history, exited alone."""
