@@ -83,7 +83,8 @@ def compute_compact_proof(leaves: Mapping[int, Hash32], key: int, depth: int) ->
     siblings = []
     for height in range(depth):
         sibling = levels[height].get((key >> height) ^ 1)
-        if sibling is not None:
+        # List only siblings that are not empty subtrees (the canonical form)
+        if sibling is not None and sibling != compute_empty_subtree_root(height):
             bitmap |= 1 << height
             siblings.append(sibling)
     return CompactProof(Uint64(bitmap), tuple(siblings))

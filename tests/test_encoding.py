@@ -497,6 +497,7 @@ def test_known_encoding_of_a_preset() -> None:
         "0000000000000064",  # minimum finalization period 100
         "0000000000000004",  # block interval 4
         "03",  # transaction tree depth 3
+        "08",  # coin tree depth 8
         "000000000000000a",  # quarantine period 10
         "00" * 31 + "01",  # minimum exit bond 1
     )
