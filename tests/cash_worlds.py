@@ -61,7 +61,7 @@ class Chain:
     def history_challenge(
         self, sender: Actor, earlier: int, earlier_parent: int | None, exit_id: int = 0
     ) -> ChallengeCoinHistory:
-        """Return an invalid-history challenge of ``exit_id`` with the coin's leaf at ``earlier``."""
+        """Return a history challenge of ``exit_id`` with the coin's leaf at ``earlier``."""
         parent = None if earlier_parent is None else self.leaf(earlier_parent)
         return ChallengeCoinHistory(
             Uint64(ENV), sender.address, Uint64(exit_id), self.leaf(earlier), parent, self.bond
@@ -70,9 +70,12 @@ class Chain:
     def response(
         self, sender: Actor, challenge_block: int, block: int, exit_id: int = 0
     ) -> RespondCoinHistory:
-        """Return an answer to the challenge at ``challenge_block`` with the transfer at ``block``."""
+        """Return an answer to the challenge at ``challenge_block`` with a transfer."""
         return RespondCoinHistory(
-            Uint64(ENV), sender.address, Uint64(exit_id), Uint64(challenge_block),
+            Uint64(ENV),
+            sender.address,
+            Uint64(exit_id),
+            Uint64(challenge_block),
             self.transfer_at(block),
         )
 
@@ -96,7 +99,7 @@ def make_passed_on() -> Chain:
 
 
 def make_stolen() -> Chain:
-    """Return coin 1 (Alice's) forged to Mallory by the operator (block 4), then sent to Dave (block 8).
+    """Return Alice's coin 1 forged to Mallory by the operator (block 4), then sent to Dave (8).
 
     The forged transfer is signed by Mallory, not by Alice: the operator
     committed it anyway. Dave's exit with (block 4, block 8) is well formed.

@@ -110,7 +110,7 @@ def test_a_spent_challenge_signed_by_someone_else_is_refused() -> None:
 
 
 def make_double_spent(signer: object = BOB, previous: int = 4) -> Chain:
-    """Return coin 1: Alice -> Bob (4), Bob -> Dave (8, double spend), Bob -> Carol (12); Carol exits."""
+    """Return coin 1: Alice -> Bob (4), Bob -> Dave (8), Bob -> Carol (12); Carol exits."""
     chain = make_minted()
     world = chain.world
     world.commit(ENV, [world.transfer(ENV, 1, 1, ALICE, BOB.address)])

@@ -1,6 +1,22 @@
 """The vector-producing cases, one module per area; importing the package registers them."""
 
-from conformance.case_library import chain_cases, codec_cases, exit_cases, settlement_cases
+from conformance.case_library import (
+    cash_cases,
+    cash_chain_cases,
+    cash_history_cases,
+    chain_cases,
+    codec_cases,
+    exit_cases,
+    settlement_cases,
+)
 
-MODULES = (settlement_cases, exit_cases, chain_cases, codec_cases)
+MODULES = (
+    settlement_cases,
+    exit_cases,
+    chain_cases,
+    codec_cases,
+    cash_cases,
+    cash_history_cases,
+    cash_chain_cases,
+)
 """Case modules, in the order their cases are listed."""

@@ -173,9 +173,9 @@ def operation_bytes_with_trailing_byte(preset: Preset) -> TraceBuilder:
 
 @case(RejectionReason.ENCODING_INVALID_TAG)
 def operation_bytes_with_unknown_variant(preset: Preset) -> TraceBuilder:
-    """Operation tag 7 names no operation (there are seven, tagged 0 to 6)."""
+    """Operation tag 13 names no operation (there are thirteen, tagged 0 to 12)."""
     builder = start_settlement(preset)
-    builder.apply_bytes(b"\x07" + make_deposit_bytes()[1:])
+    builder.apply_bytes(b"\x0d" + make_deposit_bytes()[1:])
     return builder
 
 
