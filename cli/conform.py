@@ -5,7 +5,7 @@
 given with ``--vectors``, or the suite of ``--preset`` built on the fly, or
 none with ``--no-vectors``), then
 runs ``--traces`` random differential traces (``--seed``) of each area with a
-generator (``settlement``, ``payments-chain``) the implementation announces,
+generator (``settlement``, ``payments-chain``, ``cash-chain``) the implementation announces,
 within ``--minutes``; an area it lacks is skipped and counted as skipped. A
 disagreement is shrunk to a minimal trace, printed with a field-level diff and
 written as a vector under ``--failures``.

@@ -2,8 +2,9 @@
 
 Each area with a generator (:data:`GENERATORS`: ``settlement`` from
 :mod:`conformance.settlement_moves`, and each environment kind's child chain
-area from that kind's package, ``payments-chain`` from
-:mod:`conformance.payments.moves`) draws a list of moves with Hypothesis and
+area from that kind's package: ``payments-chain`` from
+:mod:`conformance.payments.moves`, ``cash-chain`` from
+:mod:`conformance.cash.moves`) draws a list of moves with Hypothesis and
 turns it into a trace from the area's initial state. Every trace is replayed
 through the adapter like a vector (:func:`run_vector`): reset, apply each
 step, compare outcome, reason and digest with the spec (vectors without
@@ -25,6 +26,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from conformance.areas import CHAIN_AREAS, SETTLEMENT
+from conformance.cash.moves import CASH_CHAIN_MOVES, build_cash_chain_trace
 from conformance.client import Implementation
 from conformance.payments.moves import CHAIN_MOVES, build_chain_trace
 from conformance.readable import JsonValue
@@ -50,6 +52,9 @@ class TraceGenerator:
 GENERATORS = {
     SETTLEMENT.name: TraceGenerator(MOVES, build_settlement_trace, 25),
     CHAIN_AREAS[EnvironmentKind.PAYMENTS].name: TraceGenerator(CHAIN_MOVES, build_chain_trace, 25),
+    CHAIN_AREAS[EnvironmentKind.CASH].name: TraceGenerator(
+        CASH_CHAIN_MOVES, build_cash_chain_trace, 25
+    ),
 }
 """The areas differential traces cover, in the order they run, by name."""
 

@@ -46,7 +46,12 @@ from spec.encoding import decode_as, encode
 from spec.errors import Rejected
 from spec.presets import PRESETS
 
-CAPABILITIES = ("settlement", "payments-chain", "codec", READABLE_ARGUMENTS)
+CAPABILITIES = (
+    "settlement",
+    *(area.name for area in CHAIN_AREAS.values()),
+    "codec",
+    READABLE_ARGUMENTS,
+)
 """Everything the reference implements."""
 
 CHAIN_AREA_KINDS = {area.name: kind for kind, area in CHAIN_AREAS.items()}
