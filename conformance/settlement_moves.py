@@ -2,7 +2,8 @@
 
 Hypothesis draws a list of **moves** (deposit, submit a block, start an exit,
 queue exits, let every open exit mature, process exits, challenge an exit,
-advance time, send undecodable bytes); each move is turned into concrete
+advance time, send undecodable bytes, or act on a Plasma Cash environment:
+``conformance.cash.settlement_moves``); each move is turned into concrete
 operations against the spec's state as the trace has left it, so most
 operations are plausible and some are rejected.
 
@@ -31,6 +32,7 @@ from conformance.case_library.worlds import (
     start_settlement,
 )
 from conformance.cases import TraceBuilder
+from conformance.cash.settlement_moves import CashHistories
 from conformance.trace import Trace
 from fixtures import ALICE, BOB, CAROL, OPERATOR, TOKEN_A, Actor
 from spec.encoding import encode
@@ -59,6 +61,7 @@ MOVES = st.tuples(
         + ("process",) * 2
         + ("challenge",) * 2
         + ("time", "submit", "bytes")
+        + ("cash",) * 4
     ),
     st.integers(0, 7),
     st.integers(0, 300),
@@ -268,18 +271,22 @@ MOVE_BUILDERS: dict[str, Callable[[TraceBuilder, int, int, Deposits], None]] = {
 """What each kind of move adds, by its name in :data:`MOVES`."""
 
 
-def apply_move(builder: TraceBuilder, move: Move, deposits: Deposits) -> None:
+def apply_move(builder: TraceBuilder, move: Move, deposits: Deposits, cash: CashHistories) -> None:
     """Add the steps a move stands for, against the builder's current state."""
     kind, choice, number = move
-    MOVE_BUILDERS[kind](builder, choice, number, deposits)
+    if kind == "cash":
+        cash.apply(choice, number)
+    else:
+        MOVE_BUILDERS[kind](builder, choice, number, deposits)
 
 
 def build_settlement_trace(preset: Preset, moves: list[Move]) -> Trace:
     """Return the trace the moves stand for, from the funded settlement layer of ``preset``."""
     builder = start_settlement(preset)
     deposits: Deposits = {}
+    cash = CashHistories(builder)
     for move in moves:
-        apply_move(builder, move, deposits)
+        apply_move(builder, move, deposits, cash)
     return Trace(
         "differential-settlement-failure",
         f"Shrunk differential settlement trace: moves {moves}",
