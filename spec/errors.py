@@ -141,6 +141,8 @@ class RejectionReason(StrEnum):
     """A mint is shown in a block other than the coin's deposit block (its id)."""
     COIN_PROOF_INVALID = "coin_proof_invalid"
     """The compact proof does not show the leaf at the coin's key in the block's sparse tree."""
+    PARENT_BEFORE_MINT = "parent_before_mint"
+    """An exit's parent is in a block before the coin's mint: no history of a coin precedes it."""
     PARENT_MISSING = "parent_missing"
     """A transfer is shown without its parent (the mint or transfer it spends)."""
     PARENT_UNEXPECTED = "parent_unexpected"

@@ -14,7 +14,7 @@ from spec.errors import Rejected, RejectionReason
 from spec.primitives import NATIVE_TOKEN, Uint64, Uint256
 from spec.settlement.operations import Deposit, RegisterEnvironment
 from spec.settlement.state import EnvironmentKind, OutputPosition, get_balance
-from tests.cash_worlds import ENV, PERIOD, make_minted, make_passed_on
+from tests.cash_worlds import ENV, PERIOD, Chain, make_minted, make_passed_on
 from tests.support import rejects
 
 FINALIZE = FinalizeCoinExit(Uint64(ENV), Uint64(0))
@@ -354,3 +354,22 @@ def test_starting_takes_the_bond_and_the_environment_holds_it() -> None:
     assert get_balance(world.state, DAVE.address, NATIVE_TOKEN) == before - chain.bond
     assert world.state.environments[ENV].bonds_held == chain.bond
     assert isinstance(chain.start(DAVE, 12, 8), StartCoinExit)
+
+
+@rejects(RejectionReason.PARENT_BEFORE_MINT)
+def test_an_exit_from_a_history_forged_before_the_mint_is_refused() -> None:
+    """Given a transfer of coin 5 to Mallory forged before its mint (block 4), and one after.
+
+    When Mallory exits coin 5 with (block 4, block 8),
+    Then it is rejected with PARENT_BEFORE_MINT: otherwise no challenge could reach that
+    exit (nothing of the coin's history lies between or before it), and Bob would lose it.
+    """
+    chain = make_minted()
+    world = chain.world
+    world.deposit(ENV, ALICE.address, 1)
+    world.deposit(ENV, ALICE.address, 1)
+    world.commit(ENV, [world.transfer(ENV, 5, 0, MALLORY, MALLORY.address)])
+    assert world.deposit(ENV, BOB.address, 100) == 5
+    world.commit(ENV, [world.transfer(ENV, 5, 4, MALLORY, MALLORY.address)])
+    five = Chain(world, 5)
+    world.apply(five.start(MALLORY, exiting=8, parent=4))

@@ -15,6 +15,7 @@ from conformance.cases import TraceBuilder, case
 from fixtures import ALICE, BOB, CAROL, DAVE, MALLORY, WATCHER
 from spec.environments.cash.challenges import ChallengeCoinDoubleSpend, ChallengeCoinSpent
 from spec.environments.cash.coins import CoinMint
+from spec.environments.cash.exits import StartCoinExit
 from spec.errors import RejectionReason
 from spec.presets import Preset
 from spec.primitives import NATIVE_TOKEN, Uint64, Uint256
@@ -266,4 +267,18 @@ def cash_challenge_double_spend_outside_the_gap(preset: Preset) -> TraceBuilder:
     builder, world, blocks = start_passed_on(preset)
     world.apply(world.start(CAROL, blocks[2], blocks[1]))
     world.apply(double_spend(world, blocks[3]))
+    return builder
+
+
+@case(RejectionReason.PARENT_BEFORE_MINT)
+def cash_exit_from_a_history_before_the_mint(preset: Preset) -> TraceBuilder:
+    """A forged leaf of a coin committed before its mint cannot be an exit's parent."""
+    builder, world = start_cash(preset)
+    future = world.next_child_block(ENV) + 1  # the id of the coin deposited after that block
+    early = world.commit(ENV, [world.transfer(ENV, future, 0, MALLORY, MALLORY.address)])
+    coin = world.deposit(ENV, BOB.address, 100)
+    late = world.commit(ENV, [world.transfer(ENV, coin, early, MALLORY, MALLORY.address)])
+    bond = world.bond
+    exiting, parent = world.witness(ENV, late, coin), world.witness(ENV, early, coin)
+    world.apply(StartCoinExit(Uint64(ENV), MALLORY.address, Uint64(coin), exiting, parent, bond))
     return builder

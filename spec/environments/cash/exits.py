@@ -173,8 +173,9 @@ def validate_exit_history(
     """Check the exit's witnesses: committed, the sender's, the exiting leaf spending the parent.
 
     Raises:
-        Rejected: any reason of :func:`validate_witness` (exiting leaf, then
-            parent), ``EXIT_NOT_BY_OWNER``, and any reason of
+        Rejected: any reason of :func:`validate_witness` (exiting leaf),
+            ``EXIT_NOT_BY_OWNER``, any reason of :func:`validate_witness`
+            (parent), ``PARENT_BEFORE_MINT``, and any reason of
             :func:`validate_spend_of_parent`.
     """
     depth = int(state.preset.coin_tree_depth)
@@ -186,6 +187,10 @@ def validate_exit_history(
     )
     if operation.parent is not None:
         validate_witness(environment, depth, operation.coin_id, operation.parent)
+        # Verify the parent is part of the coin's life (a coin has no history before its mint)
+        require(
+            operation.parent.block_number >= operation.coin_id, RejectionReason.PARENT_BEFORE_MINT
+        )
     validate_spend_of_parent(operation.environment_id, operation.exiting, operation.parent)
 
 
