@@ -252,9 +252,10 @@ def validate_history_challenge(
 
     Raises:
         Rejected: ``CHALLENGE_WINDOW_CLOSED``, ``CHALLENGE_BOND_WRONG_AMOUNT``,
-            any reason of :func:`validate_witness` (the leaf, then its parent),
-            ``CHALLENGE_BEFORE_MINT``, ``CHALLENGE_NOT_BEFORE_PARENT``,
-            ``CHALLENGE_ALREADY_OPEN``, any reason of :func:`validate_spend_of_parent`.
+            any reason of :func:`~spec.environments.cash.witnesses.validate_witness`
+            (the leaf, then its parent), ``CHALLENGE_BEFORE_MINT``,
+            ``CHALLENGE_NOT_BEFORE_PARENT``, ``CHALLENGE_ALREADY_OPEN``, any reason of
+            :func:`~spec.environments.cash.witnesses.validate_spend_of_parent`.
     """
     # Verify the challenge comes in the first half of the exit's finalization period
     require(

@@ -173,10 +173,12 @@ def validate_exit_history(
     """Check the exit's witnesses: committed, the sender's, the exiting leaf spending the parent.
 
     Raises:
-        Rejected: any reason of :func:`validate_witness` (exiting leaf),
-            ``EXIT_NOT_BY_OWNER``, any reason of :func:`validate_witness`
-            (parent), ``PARENT_BEFORE_MINT``, and any reason of
-            :func:`validate_spend_of_parent`.
+        Rejected: any reason of
+            :func:`~spec.environments.cash.witnesses.validate_witness` (exiting
+            leaf), ``EXIT_NOT_BY_OWNER``, any reason of
+            :func:`~spec.environments.cash.witnesses.validate_witness` (parent),
+            ``PARENT_BEFORE_MINT``, and any reason of
+            :func:`~spec.environments.cash.witnesses.validate_spend_of_parent`.
     """
     depth = int(state.preset.coin_tree_depth)
     validate_witness(environment, depth, operation.coin_id, operation.exiting)
