@@ -6,7 +6,10 @@
 - ``models``: the Z3 settlement model (inductive proofs, isolation, negative
   controls, drift against the spec) and, in ``models.payments``, the payments
   kind's parts: its exit-game operations in the settlement model and the
-  exit-game model of the bounded checks (INV-18, INV-19);
+  exit-game model of the bounded checks (INV-18, INV-19); in ``models.cash``,
+  the Plasma Cash exit game's own models: its records (inductive, INV-24,
+  INV-25, the Cash part of INV-09) and one coin's game with a byzantine
+  operator (bounded, INV-26, INV-27);
 - ``crosshair``: contracts on the real spec functions (``crosshair.contracts``),
   their broken twins (``crosshair.mutants``), a diffbehavior pair
   (``crosshair.twins``) and their runner (``crosshair.checks``).
@@ -23,5 +26,7 @@ exist.
 Payments-specific, beyond ``models.payments``: the CrossHair contracts on
 payment fees (``crosshair.contracts.payments`` and its twins) and the
 encoding contract on outputs (``crosshair.contracts.encoding``, which
-encodes a payments ``Output``). Everything else is kind-neutral.
+encodes a payments ``Output``). Cash-specific, beyond ``models.cash``: the
+CrossHair contracts on sparse Merkle proofs (``crosshair.contracts.sparse_merkle``).
+Everything else is kind-neutral.
 """

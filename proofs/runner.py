@@ -17,6 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from proofs.crosshair.checks import run_crosshair_checks
+from proofs.models.cash.bmc_controls import iterate_cash_bounded_checks
+from proofs.models.cash.induction import (
+    iterate_cash_inductive_checks,
+    iterate_cash_mutant_checks,
+)
 from proofs.models.environment import ModelConfig
 from proofs.models.induction import iterate_inductive_checks
 from proofs.models.isolation import iterate_isolation_checks, run_isolation_control
@@ -33,10 +38,15 @@ MODEL_CONFIGS = (ModelConfig.from_preset(TINY), ModelConfig.from_preset(FULL))
 
 
 def run_z3_inductive_proofs() -> Iterator[CheckResult]:
-    """Yield the inductive proofs (INV-01 to INV-11) and the isolation proofs (INV-12)."""
+    """Yield the inductive proofs (INV-01 to INV-11), the isolation proofs (INV-12), then Cash's.
+
+    The Plasma Cash model's proofs (INV-24, INV-25, the Cash part of INV-09)
+    do not depend on the preset (MFP and bond are symbols): they run once.
+    """
     for config in MODEL_CONFIGS:
         yield from iterate_inductive_checks(config)
         yield from iterate_isolation_checks(config)
+    yield from iterate_cash_inductive_checks()
 
 
 def run_z3_negative_controls() -> Iterator[CheckResult]:
@@ -49,11 +59,17 @@ def run_z3_negative_controls() -> Iterator[CheckResult]:
     config = MODEL_CONFIGS[0]
     yield from iterate_mutant_checks(config)
     yield run_isolation_control(config)
+    yield from iterate_cash_mutant_checks()
 
 
 def run_z3_bounded_checks() -> Iterator[CheckResult]:
-    """Yield the bounded model checks of the exit game (INV-18, INV-19) and their controls."""
+    """Yield the bounded model checks of the exit games and their controls.
+
+    The payments exit game's (INV-18, INV-19), then the Plasma Cash exit
+    game's (INV-26, INV-27).
+    """
     yield from iterate_bounded_checks()
+    yield from iterate_cash_bounded_checks()
 
 
 Z3_CHECKERS: list[tuple[str, Checker]] = [

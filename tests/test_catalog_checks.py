@@ -16,6 +16,7 @@ import pytest
 
 from proofs.crosshair.checks import TWIN_COMPARISONS
 from proofs.crosshair.contracts import ENTRY_POINTS
+from proofs.models.cash.bmc import CASH_BMC_BLOCKS, CASH_BMC_DEPTH
 from proofs.models.mutants import MUTANTS, get_control_invariant
 from proofs.models.payments.bmc import BMC_DEPTH, BMC_SLOTS
 from proofs.results import CheckResult, Method
@@ -70,7 +71,10 @@ def test_z3_claims_match_the_proofs(invariant: Invariant, z3_results: list[Check
     mine = [r for r in z3_results if invariant.identifier in r.invariants]
     methods = {r.method for r in mine}
     assert claims(invariant, Checker.Z3_INDUCTIVE) == (Method.INDUCTIVE in methods)
-    assert claims(invariant, Checker.Z3_BOUNDED) == (Method.BMC in methods)
+    bounded_claims = claims(invariant, Checker.Z3_BOUNDED) or claims(
+        invariant, Checker.Z3_BOUNDED_CASH
+    )
+    assert bounded_claims == (Method.BMC in methods)
     controls = [r for r in mine if r.method == Method.NEGATIVE_CONTROL]
     inductive = {control_name(r) for r in controls if not is_bounded_control(r)}
     bounded = {control_name(r) for r in controls if is_bounded_control(r)}
@@ -100,6 +104,10 @@ def test_bounded_claim_states_the_bound_of_the_checks() -> None:
             if check.checker == Checker.Z3_BOUNDED:
                 text = describe_check(check)
                 assert f"depth {BMC_DEPTH} " in text and f"at most {BMC_SLOTS} blocks" in text
+            if check.checker == Checker.Z3_BOUNDED_CASH:
+                text = describe_check(check)
+                assert f"depth {CASH_BMC_DEPTH} " in text
+                assert f"at most {CASH_BMC_BLOCKS} blocks" in text
 
 
 @pytest.mark.parametrize("invariant", CATALOG, ids=lambda invariant: invariant.identifier)

@@ -15,6 +15,8 @@ import z3
 import cli.main
 import cli.prove
 from cli.prove import format_report, make_document, make_rows, register
+from proofs.models.cash.bmc_controls import CASH_BOUNDED_CONTROLS
+from proofs.models.cash.induction import CASH_MUTANTS
 from proofs.models.isolation import ENVIRONMENT_OPERATIONS, GLOBAL_OPERATIONS
 from proofs.models.mutants import MUTANTS
 from proofs.models.payments.bmc import BMC_DEPTH, PROPERTIES, run_bounded_check
@@ -95,7 +97,8 @@ def test_bounded_checks_reach_their_depth(results: list[CheckResult]) -> None:
 def test_every_negative_control_is_caught(results: list[CheckResult]) -> None:
     """Given the negative controls, Then every one is caught with a counterexample."""
     controls = select(results, Method.NEGATIVE_CONTROL)
-    assert len(controls) == len(MUTANTS) + 1 + len(BOUNDED_CONTROLS)
+    cash = len(CASH_MUTANTS) + len(CASH_BOUNDED_CONTROLS)
+    assert len(controls) == len(MUTANTS) + 1 + len(BOUNDED_CONTROLS) + cash
     assert all(control.outcome == Outcome.CAUGHT for control in controls)
     assert all("caught" in control.detail and "1. " in control.detail for control in controls)
 

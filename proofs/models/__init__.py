@@ -27,6 +27,11 @@ arrays with no bound on the number of exits, blocks, tokens or environments:
 **The exit-game model**, for bounded model checking of INV-18 and INV-19:
 ``payments.exit_game``, ``payments.bmc`` and ``payments.exit_game_controls``.
 
+**The Plasma Cash models** (``cash``): one Cash environment's records for
+the inductive proofs of INV-24, INV-25 and the Cash part of INV-09, with
+their drift test; and one coin's exit game for the bounded checks of
+INV-26 and INV-27.
+
 ``solving`` runs every check with a timeout (``unknown`` is a failure);
 ``counterexamples`` prints what a failed check found.
 

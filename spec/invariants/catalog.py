@@ -11,7 +11,9 @@ beside their predicates, grouped by what they constrain:
 - ``spec.invariants.exits``: INV-07, INV-08, INV-11;
 - ``spec.invariants.environments``: INV-12, INV-13, INV-14;
 - ``spec.invariants.payments``: what names the payments kind: INV-10,
-  INV-15 to INV-19, and the payments part of INV-09.
+  INV-15 to INV-19, and the payments part of INV-09;
+- ``spec.invariants.cash``: what names the Plasma Cash kind: INV-24 to
+  INV-27, and the Cash parts of INV-01 and INV-09.
 
 :data:`CATALOG` puts them in id order. Everything else reads it: the
 evaluator (``spec.invariants.evaluate``), the proof registries
@@ -26,6 +28,9 @@ committee (items 21 and 22).
 from __future__ import annotations
 
 from spec.invariants import blocks, environments, exits, funds
+from spec.invariants.cash import challenges as cash_challenges
+from spec.invariants.cash import coins as cash_coins
+from spec.invariants.cash import withdrawal as cash_withdrawal
 from spec.invariants.checks import Checker
 from spec.invariants.entry import Invariant
 from spec.invariants.ids import InvariantId
@@ -39,6 +44,9 @@ ENTRIES = (
     *environments.INVARIANTS,
     *chain.INVARIANTS,
     *payments_exits.INVARIANTS,
+    *cash_coins.INVARIANTS,
+    *cash_challenges.INVARIANTS,
+    *cash_withdrawal.INVARIANTS,
 )
 """Every entry, grouped by module."""
 

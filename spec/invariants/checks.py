@@ -46,6 +46,8 @@ class Checker(StrEnum):
     """Z3 proves the invariant inductive over the settlement model."""
     Z3_BOUNDED = "z3-bounded"
     """Z3 checks the property on every trace of the exit-game model up to a depth."""
+    Z3_BOUNDED_CASH = "z3-bounded-cash"
+    """Z3 checks the property on every trace of the Plasma Cash exit-game model up to a depth."""
     Z3_CONTROLS = "z3-controls"
     """Named broken transitions the inductive (or isolation) proof must reject."""
     Z3_BOUNDED_CONTROLS = "z3-bounded-controls"
@@ -72,14 +74,18 @@ CONTROLS_TEXT = "Z3 negative controls (must fail): "
 
 CHECK_TEXTS: dict[Checker, str] = {
     Checker.UNIT_EVERY_STEP: (
-        "Unit: evaluated on the post-state of every accepted operation in tests/ (tests/harness.py)"
+        "Unit: evaluated on the post-state of every accepted operation in tests/ "
+        "(tests/harness.py; Plasma Cash histories: tests/test_cash_invariants.py, "
+        "tests/test_proofs_cash.py)"
     ),
     Checker.UNIT_CAN_FAIL: (
-        "Unit: the predicate reports a deliberately broken state or step (tests/test_invariants.py)"
+        "Unit: the predicate reports a deliberately broken state or step "
+        "(tests/test_invariants.py, tests/test_cash_invariants.py)"
     ),
     Checker.UNIT_PAIRS: (
         "Unit: checked on pairs of operations, and shown to fail on an order-dependent "
-        "transition (tests/test_invariants.py)"
+        "transition (tests/test_invariants.py); Hypothesis pairs Plasma Cash operations with "
+        "payments operations under one settlement layer (tests/test_cash_invariants.py)"
     ),
     Checker.UNIT_ENCODING: (
         "Unit: encoding round trips and strict decoding (tests/test_encoding.py, "
@@ -113,11 +119,18 @@ CHECK_TEXTS: dict[Checker, str] = {
     ),
     Checker.Z3_INDUCTIVE: (
         "Z3 inductive (proofs/models): Init, and every settlement transition, on the tiny and "
-        "full presets"
+        "full presets (the Plasma Cash records model, proofs/models/cash, for any MFP and bond "
+        "at once)"
     ),
     Checker.Z3_BOUNDED: (
         "Z3 BMC depth 8 (proofs/models/payments/bmc.py): exit game with a byzantine operator, "
         "from the empty state, at most 4 blocks; with a reachability check against vacuity"
+    ),
+    Checker.Z3_BOUNDED_CASH: (
+        "Z3 BMC depth 6 (proofs/models/cash/bmc.py): one coin's exit game with a byzantine "
+        "operator (any leaves at the coin's key, invalid or withheld blocks) and a malicious "
+        "past owner, at most 5 blocks at the coin's key; with a reachability check against "
+        "vacuity"
     ),
     Checker.Z3_CONTROLS: CONTROLS_TEXT,
     Checker.Z3_BOUNDED_CONTROLS: CONTROLS_TEXT,
@@ -153,6 +166,9 @@ Z3_INDUCTIVE = Check(Checker.Z3_INDUCTIVE)
 
 Z3_BOUNDED = Check(Checker.Z3_BOUNDED)
 """Z3 checks it on the exit game up to the bound."""
+
+Z3_BOUNDED_CASH = Check(Checker.Z3_BOUNDED_CASH)
+"""Z3 checks it on the Plasma Cash exit game up to the bound."""
 
 CHILD_CHAIN_EVERY_STEP = Check(Checker.CHILD_CHAIN_EVERY_STEP)
 """The child-chain tests evaluate it after every step."""

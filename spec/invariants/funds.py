@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from spec.invariants.cash.movements import compute_cash_movements, compute_record_bonds
+from spec.invariants.cash.movements import (
+    compute_cash_movements,
+    compute_record_bonds,
+    compute_record_payouts,
+)
 from spec.invariants.changes import (
     Movements,
     compute_movements,
@@ -46,14 +50,18 @@ def check_solvency(state: SettlementState) -> list[str]:
     """INV-01: per environment and token, withdrawn <= deposited, and withdrawn is the exits' pay.
 
     Strengthened (so that it is inductive): the withdrawn ledger equals the sum
-    paid by processed exits of that token, and no exit is paid more than its amount.
+    paid by processed exits of that token (and, in a Cash environment, by its
+    finalized coin exits: each paid its coin's amount), and no exit is paid
+    more than its amount.
     """
     violations = []
     for env_id, environment in enumerate(state.environments):
-        for token in get_tokens(environment):
+        record_payouts = compute_record_payouts(environment)
+        for token in get_tokens(environment) | set(record_payouts):
             deposited = int(environment.deposited.get(token, 0))
             withdrawn = int(environment.withdrawn.get(token, 0))
             paid = sum(int(e.paid) for e in environment.exits.values() if e.token == token)
+            paid += record_payouts[token]
             if withdrawn > deposited:
                 violations.append(
                     f"env {env_id} token {token}: withdrawn {withdrawn} > {deposited}"
@@ -80,8 +88,9 @@ SOLVENCY = Invariant(
         "environments' or other users' funds."
     ),
     strengthening=(
-        "The withdrawn ledger equals the sum paid by processed exits of that token, and no exit "
-        "is paid more than its amount; processing pays min(amount, vault). Z3: 0 <= withdrawn "
+        "The withdrawn ledger equals the sum paid by processed exits of that token (in a Cash "
+        "environment: the amounts of the coins of its finalized coin exits, INV-24), and no "
+        "exit is paid more than its amount; processing pays min(amount, vault). Z3: 0 <= withdrawn "
         "<= deposited alone is not inductive (a negative exit amount lowers it); added: per "
         "token, withdrawn = the sum paid by exits of that token (a ghost sum updated on every "
         "store into the exit table); every exit has 0 <= paid <= amount; an exit that is not "
@@ -275,7 +284,10 @@ BOND_CONSERVATION = Invariant(
         "Z3: the sum of the bonds of open exits is a ghost updated on every store into the exit "
         "table; the drift test recomputes it on concrete states. Transition form on concrete "
         "steps: every settlement balance moves by exactly the bond taken from the exiter, given "
-        "to the challenger or returned to the exiter, and each payment to the output's owner."
+        "to the challenger or returned to the exiter, and each payment to the output's owner. "
+        "Plasma Cash (proofs/models/cash): bonds held = a ghost sum of the bonds of open coin "
+        "exits and of their open invalid-history challenges; an exit that is not open holds "
+        "no challenge; no challenge, no challenge bond."
     ),
     predicates=Predicates(
         state=(check_bonds_held,),
@@ -286,7 +298,10 @@ BOND_CONSERVATION = Invariant(
         UNIT_CAN_FAIL,
         SCENARIOS_EVERY_STEP,
         Z3_INDUCTIVE,
-        Check(Checker.Z3_CONTROLS, ("challenge-keeps-bond", "start-exit-without-bond")),
+        Check(
+            Checker.Z3_CONTROLS,
+            ("challenge-keeps-bond", "start-exit-without-bond", "respond-keeps-challenge-bond"),
+        ),
         STATEFUL_EVERY_STEP,
     ),
 )

@@ -1,8 +1,9 @@
 """Invariant ids: one documented member per catalogued invariant.
 
 Each member's value is the invariant's stable id, ``INV-NN``, numbered as in
-the protocol brief (``INV-23`` onwards are additions); it is what reports,
-JSON documents and the site show. Code names an invariant by its member
+the protocol brief (``INV-23`` onwards are additions; ``INV-24`` to
+``INV-27`` are the Plasma Cash exit game's); it is what reports, JSON
+documents and the site show. Code names an invariant by its member
 (``InvariantId.SOLVENCY``), never by the string: a member with no catalog
 entry, or an entry with no member, fails ``tests/test_invariants.py``.
 
@@ -58,3 +59,11 @@ class InvariantId(StrEnum):
     """Valid outputs older than an invalid block are paid before anything that depends on it."""
     ASSET_CONSERVATION = "INV-23"
     """No operation creates or destroys value at the settlement layer."""
+    COIN_SINGLE_PAYOUT = "INV-24"
+    """A Plasma Cash coin is paid at most once, exactly its amount, and only once mature."""
+    COIN_EXIT_UNIQUENESS = "INV-25"
+    """A Plasma Cash coin has at most one open exit, and its status matches its exits."""
+    COIN_CHALLENGE_SOUNDNESS = "INV-26"
+    """A Plasma Cash exit is cancelled only by a sound challenge; a valid history's exit never."""
+    COIN_HONEST_WITHDRAWAL = "INV-27"
+    """An honest coin owner with a valid history who watches and answers in time is paid."""

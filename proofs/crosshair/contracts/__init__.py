@@ -9,8 +9,9 @@ postcondition can name the exact reason. No ``Rejected`` escapes a wrapper;
 any other exception is reported by CrossHair as a counterexample.
 
 One module per subject: ``arithmetic``, ``exitable_time``, ``priority``,
-``merkle``, ``encoding`` (kind-neutral) and ``payments`` (the payments kind's
-fees); ``common`` holds what they share. :data:`ENTRY_POINTS` lists them;
+``merkle``, ``encoding`` (kind-neutral), ``payments`` (the payments kind's
+fees) and ``sparse_merkle`` (the sparse proofs of Plasma Cash's blocks);
+``common`` holds what they share. :data:`ENTRY_POINTS` lists them;
 which invariants each supports is read from the catalog, whose entries name
 the contracts (``spec.invariants.catalog.get_invariants_checked_by``).
 ``proofs.crosshair.checks`` runs them; ``proofs.crosshair.mutants`` holds a
@@ -90,6 +91,11 @@ from proofs.crosshair.contracts.priority import (
     priority_follows_exitable_time,
     priority_is_a_total_order,
 )
+from proofs.crosshair.contracts.sparse_merkle import (
+    sparse_proof_refuses_non_canonical,
+    sparse_proof_shows_non_inclusion,
+    sparse_proof_verifies,
+)
 from spec.invariants.catalog import get_invariants_checked_by
 from spec.invariants.checks import Checker
 from spec.invariants.ids import InvariantId
@@ -148,5 +154,8 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     EntryPoint(payment_fee_conserves_value),
     EntryPoint(payment_outputs_above_inputs),
     EntryPoint(payment_sums_past_maximum),
+    EntryPoint(sparse_proof_verifies, exhaustive=True),
+    EntryPoint(sparse_proof_shows_non_inclusion, exhaustive=True),
+    EntryPoint(sparse_proof_refuses_non_canonical, exhaustive=True),
 )
 """Every entry point, in the order they run."""

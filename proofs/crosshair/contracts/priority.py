@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from proofs.crosshair.contracts.common import OWNER, TOKENS, UINT64_MAX
+from spec.environments.payments.records import compute_genesis_payments_records
 from spec.primitives import Address, Uint8, Uint16, Uint64, Uint256
 from spec.settlement.exits import ExitPriority, compute_exit_priority, get_exit_queue
 from spec.settlement.state import (
@@ -157,6 +158,7 @@ def make_environment(exits: tuple[QueuedExit, QueuedExit, QueuedExit]) -> Enviro
         deposited={},
         withdrawn={},
         bonds_held=Uint256(0),
+        kind_records=compute_genesis_payments_records(),
     )
 
 

@@ -59,6 +59,11 @@ from proofs.crosshair.contracts.priority import (
     priority_follows_exitable_time,
     priority_is_a_total_order,
 )
+from proofs.crosshair.contracts.sparse_merkle import (
+    sparse_proof_refuses_non_canonical,
+    sparse_proof_shows_non_inclusion,
+    sparse_proof_verifies,
+)
 from proofs.crosshair.mutants.arithmetic import (
     uint_addition_past_maximum_wrapping,
     uint_addition_within_range_untyped,
@@ -97,6 +102,11 @@ from proofs.crosshair.mutants.priority import (
     priority_breaks_ties_by_position_id_first,
     priority_follows_exitable_time_position_first,
     priority_is_a_total_order_without_exit_id,
+)
+from proofs.crosshair.mutants.sparse_merkle import (
+    sparse_proof_refuses_non_canonical_lenient,
+    sparse_proof_shows_non_inclusion_empty_is_absent,
+    sparse_proof_verifies_key_reversed,
 )
 
 
@@ -154,5 +164,10 @@ NEGATIVE_CONTROLS: tuple[NegativeControl, ...] = (
     NegativeControl(payment_fee_conserves_value, payment_fee_conserves_value_skipping_last_output),
     NegativeControl(payment_outputs_above_inputs, payment_outputs_above_inputs_by_subtraction),
     NegativeControl(payment_sums_past_maximum, payment_sums_past_maximum_unchecked),
+    NegativeControl(sparse_proof_verifies, sparse_proof_verifies_key_reversed),
+    NegativeControl(
+        sparse_proof_shows_non_inclusion, sparse_proof_shows_non_inclusion_empty_is_absent
+    ),
+    NegativeControl(sparse_proof_refuses_non_canonical, sparse_proof_refuses_non_canonical_lenient),
 )
 """One broken twin per entry point, in the order of ``ENTRY_POINTS``."""

@@ -1,4 +1,4 @@
-"""Bonds and payouts of the Cash exit game, read from the records for INV-09 and INV-23.
+"""Bonds and payouts of the Cash exit game, read from the records for INV-01, INV-09 and INV-23.
 
 Like ``spec.invariants.changes``, these read states only and never call the
 exit game's own helpers, so a wrong helper in the spec cannot make its
@@ -35,6 +35,23 @@ def compute_record_bonds(environment: Environment) -> int:
         for exit in records.exits.values()
         if exit.status == CoinExitStatus.OPEN
     )
+
+
+def compute_record_payouts(environment: Environment) -> Counter[Address]:
+    """Return, per token, what a Cash environment's finalized coin exits paid (none elsewhere).
+
+    A finalized coin exit paid its coin's amount, in the coin's token (INV-01
+    and INV-24 compare this with the withdrawn ledger).
+    """
+    records = environment.kind_records
+    paid: Counter[Address] = Counter()
+    if not isinstance(records, CashRecords):
+        return paid
+    for exit in records.exits.values():
+        coin = records.coins.get(exit.coin_id)
+        if exit.status == CoinExitStatus.FINALIZED and coin is not None:
+            paid[coin.token] += int(coin.amount)
+    return paid
 
 
 def get_cash_records_pair(
