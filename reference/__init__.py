@@ -32,6 +32,9 @@ The layout follows the architecture (each package's docstring says more):
   registry keyed by ``EnvironmentKind``; :mod:`reference.environments.payments`
   is the payments kind: its exit game's settlement steps, its child chain
   ledger (UTXO index, block validation on threads) and its fast encoders;
+  :mod:`reference.environments.cash` is Plasma Cash: its exit game over the
+  simulator's coin tables, its child chain ledger (coin index and coin
+  history) and its fast encoders and sparse trees;
 - :mod:`reference.parties`: the parties of a deployment: operator (with its
   mempool), wallet, watcher, and the block board they share;
 - :mod:`reference.node`: a data directory holding the simulator and one

@@ -4,7 +4,9 @@ The crash-safety test feeds these requests to ``python -m reference.node.server`
 and kills it at random points. :func:`build_workload` plays a random but
 plausible history against the spec (deposits, blocks of signed payments with
 fee claims, exits with real inclusion proofs, challenges with real spends,
-time, processing) with some invalid requests mixed in, and records each
+time, processing) on two payments environments, and a Plasma Cash history on a
+third (``tests.crash_cash``: mints, transfers, exits, challenges, answers,
+finalizations), with some invalid requests mixed in, and records each
 request as the JSON line the server reads. :func:`replay` then applies the
 requests to the spec alone and returns what must be committed after each one.
 """
@@ -27,17 +29,17 @@ from fixtures import (
     make_funded_genesis,
     make_rules,
 )
-from spec.digest import compute_settlement_digest
+from spec.digest import compute_digest, compute_settlement_digest
+from spec.dispatch import apply_operation
 from spec.encoding import decode, decode_as, encode
+from spec.environments.cash.coins import CoinLeaf
+from spec.environments.cash.steps import ApplyCoinExit
 from spec.environments.payments.chain import (
-    ChildChainState,
     apply_block,
     apply_deposit,
     apply_exit,
-    compute_genesis_child_chain,
 )
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
-from spec.environments.payments.kind import compute_child_chain_digest
 from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
@@ -50,7 +52,8 @@ from spec.environments.payments.transactions import (
     compute_transaction_leaf,
     sign_transaction,
 )
-from spec.errors import Rejected
+from spec.environments.registry import get_kind
+from spec.errors import Rejected, RejectionReason, require
 from spec.merkle import compute_merkle_proof
 from spec.presets import TINY
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint8, Uint16, Uint32, Uint64, Uint256
@@ -69,7 +72,8 @@ from spec.settlement.state import (
     OutputPosition,
     SettlementState,
 )
-from spec.settlement.transition import Operation, state_transition
+from spec.settlement.transition import OPERATIONS, Operation, state_transition
+from tests.crash_cash import CASH_ACTIONS, CASH_ENVIRONMENT, CASH_OPERATOR, step_request
 
 Request = dict[str, Any]
 """One request line of the node's control protocol."""
@@ -78,7 +82,17 @@ KEYS = {actor.address: actor.key for actor in ACTORS}
 """Private key of every actor, by address."""
 
 OPERATORS = (OPERATOR, OPERATOR_TWO)
-"""One environment per operator."""
+"""One payments environment per operator."""
+
+UNUSED_OPERATION_TAG = max(row.tag for row in OPERATIONS.values()) + 1
+"""A wire tag no settlement operation has."""
+
+
+def compute_chain_genesis(settlement: SettlementState, environment_id: int) -> Any:
+    """Return the child chain genesis of an environment, as its kind defines it."""
+    environment = settlement.environments[environment_id]
+    chain = get_kind(environment.kind).chain
+    return chain.compute_genesis(Uint64(environment_id), environment, settlement.preset)
 
 
 def make_genesis() -> SettlementState:
@@ -97,8 +111,10 @@ class Model:
 
     settlement: SettlementState
     """Settlement state so far."""
-    chains: dict[int, ChildChainState] = field(default_factory=dict)
-    """Child chain per environment."""
+    chains: dict[int, Any] = field(default_factory=dict)
+    """Child chain per environment (a payments or a Cash chain state)."""
+    cash_leaves: dict[int, dict[int, CoinLeaf]] = field(default_factory=dict)
+    """Leaves of every block of the Cash environment, by number, then coin."""
     contents: dict[tuple[int, int], tuple[BlockTransaction, ...]] = field(default_factory=dict)
     """Transactions of every block, by (environment, number)."""
     spends: dict[tuple[int, OutputPosition], tuple[SignedTransaction, int]] = field(
@@ -262,7 +278,9 @@ def make_invalid_request(model: Model, chooser: random.Random) -> Request:
         apply_request(Deposit(Uint64(env), ACTORS[0].address, NATIVE_TOKEN, Uint256(0))),
         apply_request(SubmitBlock(Uint64(env), WATCHER.address, Uint64(4), Hash32(b"\x01" * 32))),
         apply_request(ProcessExits(Uint64(env), NATIVE_TOKEN, Uint32(0))),
-        {"command": "apply", "operation": "07"},
+        {"command": "apply", "operation": f"{UNUSED_OPERATION_TAG:02x}"},
+        step_request(ApplyCoinExit(Uint64(999))),
+        {**step_request(ApplyCoinExit(Uint64(1))), "environment": 7},
         {"command": "block", "environment": env, "number": 0, "block": encode(Block(())).hex()},
         {
             "command": "exit",
@@ -273,7 +291,17 @@ def make_invalid_request(model: Model, chooser: random.Random) -> Request:
     return chooser.choice(choices)
 
 
-ACTIONS = (deposit, deposit, commit_block, commit_block, start_exit, challenge, process, advance)
+ACTIONS = (
+    deposit,
+    deposit,
+    commit_block,
+    commit_block,
+    start_exit,
+    challenge,
+    process,
+    advance,
+    *CASH_ACTIONS,
+)
 """Actions drawn at each step (repeats weigh the draw)."""
 
 
@@ -282,18 +310,18 @@ def build_workload(
 ) -> tuple[SettlementState, list[Request]]:
     """Return a genesis and a seeded list of requests: a plausible history with bad requests.
 
-    The two environments are registered by the first requests, or, with
-    ``environments_at_genesis``, are in the genesis already (out of quarantine),
-    so that the node loads them with the genesis.
+    The three environments (two payments, one Cash) are registered by the
+    first requests, or, with ``environments_at_genesis``, are in the genesis
+    already (out of quarantine), so that the node loads them with the genesis.
     """
     chooser = random.Random(seed)
     model = Model(make_genesis())
-    for operator in OPERATORS:
-        rules = make_rules(TINY)
-        model.settle(RegisterEnvironment(operator.address, EnvironmentKind.PAYMENTS, rules))
+    kinds = [(operator, EnvironmentKind.PAYMENTS) for operator in OPERATORS]
+    for operator, kind in (*kinds, (CASH_OPERATOR, EnvironmentKind.CASH)):
+        model.settle(RegisterEnvironment(operator.address, kind, make_rules(TINY)))
         env = len(model.settlement.environments) - 1
-        depth = TINY.transaction_tree_depth
-        model.chains[env] = compute_genesis_child_chain(Uint64(env), operator.address, depth)
+        model.chains[env] = compute_chain_genesis(model.settlement, env)
+    assert len(model.chains) == CASH_ENVIRONMENT + 1
     model.settle(AdvanceTime(model.settlement.time + TINY.quarantine_period))
     genesis = make_genesis()
     if environments_at_genesis:
@@ -314,8 +342,8 @@ class Snapshot:
     """Settlement operations accepted so far."""
     settlement: SettlementState
     """Settlement state."""
-    chains: tuple[ChildChainState, ...]
-    """Child chain of every registered environment, by id."""
+    chains: tuple[Any, ...]
+    """Child chain of every registered environment, by id (its kind's chain state)."""
 
     @functools.cached_property
     def settlement_digest(self) -> str:
@@ -325,7 +353,18 @@ class Snapshot:
     @functools.cached_property
     def chain_digests(self) -> tuple[str, ...]:
         """Each environment's child chain digest as hex (computed once)."""
-        return tuple(compute_child_chain_digest(chain).hex() for chain in self.chains)
+        return tuple(self.digest_chain(env, chain) for env, chain in enumerate(self.chains))
+
+    def digest_chain(self, environment_id: int, chain: Any) -> str:
+        """Return the digest of a chain state of an environment, as hex (its kind's domain)."""
+        kind = get_kind(self.settlement.environments[environment_id].kind)
+        return compute_digest(kind.chain.digest_domain, chain).hex()
+
+    def get_genesis_chain_digest(self, environment_id: int) -> str:
+        """Return the digest of an environment's chain genesis (a chain without a ledger has it)."""
+        return self.digest_chain(
+            environment_id, compute_chain_genesis(self.settlement, environment_id)
+        )
 
     def get_settlement_digest(self) -> str:
         """Return the settlement digest as hex."""
@@ -356,10 +395,16 @@ def apply_to_spec(snapshot: Snapshot, request: Request) -> Snapshot:
         operation = decode_as(Operation, bytes.fromhex(request["operation"]))
         settlement = state_transition(snapshot.settlement, operation)
         if isinstance(operation, RegisterEnvironment):
-            depth = settlement.preset.transaction_tree_depth
-            env = Uint64(len(chains))
-            chains.append(compute_genesis_child_chain(env, operation.operator, depth))
+            chains.append(compute_chain_genesis(settlement, len(chains)))
         return Snapshot(snapshot.applied + 1, settlement, tuple(chains))
+    if command == "step":
+        env = request["environment"]
+        # Verify the environment exists: its kind says how the step decodes
+        require(env < len(chains), RejectionReason.UNKNOWN_ENVIRONMENT)
+        kind = get_kind(snapshot.settlement.environments[env].kind).chain
+        step = decode_as(kind.operation_hint, bytes.fromhex(request["step"]))
+        chains[env] = apply_operation(kind.operations, chains[env], step)
+        return Snapshot(snapshot.applied, snapshot.settlement, tuple(chains))
     env, chain = request["environment"], snapshot.chains[request["environment"]]
     if command == "deposit":
         deposit_transaction = decode(DepositTransaction, bytes.fromhex(request["deposit"]))
@@ -377,11 +422,7 @@ def replay(
     genesis: SettlementState, requests: list[Request]
 ) -> tuple[list[Snapshot], list[dict[str, Any]]]:
     """Return the snapshot before each request and after the last, and the expected answers."""
-    depth = genesis.preset.transaction_tree_depth
-    chains = tuple(
-        compute_genesis_child_chain(Uint64(env), environment.operator, depth)
-        for env, environment in enumerate(genesis.environments)
-    )
+    chains = tuple(compute_chain_genesis(genesis, env) for env in range(len(genesis.environments)))
     snapshots = [Snapshot(0, genesis, chains)]
     answers = []
     for request in requests:

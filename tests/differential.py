@@ -33,6 +33,7 @@ from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.digest import compute_settlement_digest
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.records import PaymentsRecords
 from spec.environments.payments.transactions import (
     BlockTransaction,
     DepositTransaction,
@@ -134,6 +135,7 @@ def make_edge_environment() -> Environment:
         deposited={NATIVE_TOKEN: EDGE_EXIT_AMOUNT},
         withdrawn={},
         bonds_held=Uint256(actors.EXIT_BOND),
+        kind_records=PaymentsRecords(),
     )
 
 

@@ -18,15 +18,17 @@ told to die at a random failpoint number or at the first failpoint not hit
 yet, whichever it reaches first; the workloads reach every write path:
 genesis loads (with and without environments), ledger creation, deposits,
 blocks, exit starts, challenges, processing with payouts, and exits applied
-to the child chains. Killed processes are forked from a fork server that has
-imported the node already (``tests/crash_processes.py``); those killed by the
-timer, and the final check, are started as ``python -m reference.node.server``.
+to the child chains, for payments and for Plasma Cash (mints, transfers, coin
+exits, spent-coin and history challenges and answers, finalizations, and the
+coins they retire, through the node's ``step`` command). Killed processes are
+forked from a fork server that has imported the node already
+(``tests/crash_processes.py``); those killed by the timer, and the final check,
+are started as ``python -m reference.node.server``.
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 import random
 import signal
 from collections import Counter
@@ -36,9 +38,6 @@ from typing import Any
 
 from reference.store import get_failpoint_name
 from spec.encoding import encode
-from spec.environments.payments.chain import compute_genesis_child_chain
-from spec.environments.payments.kind import compute_child_chain_digest
-from spec.primitives import Address, Uint8, Uint64
 from spec.settlement.state import SettlementState
 from tests.crash_processes import ROOT, KillPlan, ServerProcess
 from tests.crash_workload import Request, Snapshot, build_workload, replay
@@ -91,26 +90,15 @@ def is_failpoint_call(function: ast.expr) -> bool:
     return isinstance(function, ast.Attribute) and function.attr == "failpoint"
 
 
-@functools.cache
-def get_genesis_chain_digest(environment_id: int, operator: Address, depth: int) -> str:
-    """Return the digest of a child chain's genesis, as hex (what a chain without a ledger has)."""
-    genesis = compute_genesis_child_chain(Uint64(environment_id), operator, Uint8(depth))
-    return compute_child_chain_digest(genesis).hex()
-
-
 def matches(status: dict[str, Any], snapshot: Snapshot) -> bool:
     """Return whether a node's status shows exactly the snapshot's state."""
     if status.get("applied") != snapshot.applied:
         return False
     if status["settlement_digest"] != snapshot.get_settlement_digest():
         return False
-    for env, chain in enumerate(snapshot.chains):
+    for env in range(len(snapshot.chains)):
         reported = status["chains"].get(str(env))
-        digest = (
-            get_genesis_chain_digest(env, chain.operator, int(chain.transaction_tree_depth))
-            if reported is None
-            else reported["digest"]
-        )
+        digest = snapshot.get_genesis_chain_digest(env) if reported is None else reported["digest"]
         if digest != snapshot.get_chain_digest(env):
             return False
     return len(status["chains"]) <= len(snapshot.chains)
@@ -304,7 +292,7 @@ def test_failpoints_are_found_in_the_code() -> None:
     """Given the reference implementation's source.
 
     When its failpoint calls are collected
-    Then there are some in the store, the settlement steps and the payments ledger.
+    Then there are some in the store, the settlement steps, both kinds' exit games and ledgers.
     """
     modules = {name.split(":")[0] for name in find_failpoints()}
     assert {
@@ -313,6 +301,9 @@ def test_failpoints_are_found_in_the_code() -> None:
         "reference.settlement.exits",
         "reference.settlement.export",
         "reference.environments.payments.ledger",
+        "reference.environments.cash.exit_game",
+        "reference.environments.cash.challenges",
+        "reference.environments.cash.ledger",
     } <= modules
 
 

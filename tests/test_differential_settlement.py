@@ -30,6 +30,13 @@ from adversary.payments.world import World
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.digest import compute_settlement_digest
+from spec.environments.cash.challenges import (
+    ChallengeCoinDoubleSpend,
+    ChallengeCoinHistory,
+    ChallengeCoinSpent,
+    RespondCoinHistory,
+)
+from spec.environments.cash.exits import FinalizeCoinExit, StartCoinExit
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
 from spec.errors import Rejected, RejectionReason
 from spec.settlement.operations import (
@@ -42,6 +49,8 @@ from spec.settlement.operations import (
 from spec.settlement.state import SettlementState
 from spec.settlement.transition import Operation
 from tests.differential import Chooser, DifferentialPair, Knowledge, make_initial_state
+from tests.differential_cash import CashKnowledge, draw_cash_operation, make_cash_initial_state
+from tests.differential_cash_scripts import list_scripted_histories
 from tests.differential_operations import draw_operation
 
 SETTLEMENT_REASONS = frozenset(
@@ -101,6 +110,73 @@ STEPS_PER_RUN = 60
 GAME_TRACES = 25
 """Traces of the adversarial game mirrored by the reference."""
 
+CASH_REASONS = frozenset(
+    (
+        RejectionReason.UNKNOWN_ENVIRONMENT,
+        RejectionReason.ENVIRONMENT_KIND_MISMATCH,
+        RejectionReason.ENVIRONMENT_IN_QUARANTINE,
+        RejectionReason.COIN_TREE_FULL,
+        RejectionReason.BLOCK_NUMBER_UNEXPECTED,
+        RejectionReason.COIN_UNKNOWN,
+        RejectionReason.COIN_ALREADY_EXITED,
+        RejectionReason.COIN_EXIT_ALREADY_OPEN,
+        RejectionReason.WITNESS_WRONG_COIN,
+        RejectionReason.MINT_NOT_AT_DEPOSIT_BLOCK,
+        RejectionReason.UNKNOWN_BLOCK,
+        RejectionReason.COIN_PROOF_INVALID,
+        RejectionReason.EXIT_NOT_BY_OWNER,
+        RejectionReason.PARENT_BEFORE_MINT,
+        RejectionReason.PARENT_MISSING,
+        RejectionReason.PARENT_UNEXPECTED,
+        RejectionReason.TRANSFER_NOT_SPENDING_PARENT,
+        RejectionReason.PARENT_NOT_EARLIER,
+        RejectionReason.TRANSFER_NOT_SIGNED_BY_PARENT_OWNER,
+        RejectionReason.SIGNATURE_MALFORMED,
+        RejectionReason.SIGNATURE_HIGH_S,
+        RejectionReason.SIGNATURE_UNRECOVERABLE,
+        RejectionReason.EXIT_BOND_WRONG_AMOUNT,
+        RejectionReason.INSUFFICIENT_FUNDS,
+        RejectionReason.INTEGER_OVERFLOW,
+        RejectionReason.UNKNOWN_EXIT,
+        RejectionReason.EXIT_NOT_OPEN,
+        RejectionReason.CHALLENGE_NOT_SPENDING_EXIT,
+        RejectionReason.CHALLENGE_NOT_AFTER_EXIT,
+        RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER,
+        RejectionReason.CHALLENGE_NOT_BETWEEN,
+        RejectionReason.CHALLENGE_WINDOW_CLOSED,
+        RejectionReason.CHALLENGE_BOND_WRONG_AMOUNT,
+        RejectionReason.CHALLENGE_BEFORE_MINT,
+        RejectionReason.CHALLENGE_NOT_BEFORE_PARENT,
+        RejectionReason.CHALLENGE_ALREADY_OPEN,
+        RejectionReason.UNKNOWN_CHALLENGE,
+        RejectionReason.RESPONSE_NOT_SPENDING_CHALLENGE,
+        RejectionReason.RESPONSE_OUTSIDE_HISTORY,
+        RejectionReason.RESPONSE_NOT_SIGNED_BY_OWNER,
+        RejectionReason.EXIT_NOT_MATURE,
+    )
+)
+"""Every reason the Cash exit game raises (with the shared checks it goes through)."""
+
+CASH_OPERATION_TYPES = frozenset(
+    (
+        Deposit.__name__,
+        SubmitBlock.__name__,
+        StartCoinExit.__name__,
+        ChallengeCoinSpent.__name__,
+        ChallengeCoinDoubleSpend.__name__,
+        ChallengeCoinHistory.__name__,
+        RespondCoinHistory.__name__,
+        FinalizeCoinExit.__name__,
+    )
+)
+"""Every Cash exit game operation, and the shared ones a Cash history needs."""
+
+CASH_RUNS = 30
+"""Runs (Hypothesis examples) of the Cash generator."""
+
+CASH_STEPS_PER_RUN = 120
+"""Operations per Cash run."""
+
 
 def test_reference_agrees_with_spec_on_generated_operations() -> None:
     """Given runs from a state with huge rules, a crafted environment and a near-max whale.
@@ -139,6 +215,57 @@ def test_reference_agrees_with_spec_on_generated_operations() -> None:
     run()
     assert sorted(SETTLEMENT_REASONS - set(reasons)) == []
     assert sorted(OPERATION_TYPES - set(accepted)) == []
+
+
+def test_reference_agrees_with_spec_on_generated_cash_histories() -> None:
+    """Given runs from Cash environments (one overflowing, one full) beside a payments one.
+
+    When each run applies generated Cash histories (honest and byzantine blocks, exits,
+    challenges, answers, finalizations) to the spec and to the reference, and so do the
+    scripted histories of ``tests.differential_cash_scripts``,
+    Then after every step both agree on outcome, reason and digest, the reference's export
+    is the spec's state and loads back to the same digest; and over all runs
+    every Cash rejection reason was reached and every Cash operation type was accepted.
+    """
+    reasons: Counter[RejectionReason] = Counter()
+    accepted: Counter[str] = Counter()
+
+    @settings(
+        max_examples=CASH_RUNS,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(st.randoms(use_true_random=True))
+    def run(random: Random) -> None:
+        pair, knowledge, chooser = (
+            DifferentialPair(make_cash_initial_state()),
+            CashKnowledge(),
+            Chooser(random),
+        )
+        for _ in range(CASH_STEPS_PER_RUN):
+            operation = draw_cash_operation(chooser, pair.state, knowledge)
+            before = pair.state
+            if pair.step(operation) is None:
+                knowledge.record(before, operation)
+        # The Cash tables export to the spec's records, and load back to the same digest
+        assert pair.simulator.get_state() == pair.state
+        reloaded = SettlementSimulator.create(Store(), pair.state)
+        assert reloaded.compute_digest() == compute_settlement_digest(pair.state)
+        reasons.update(pair.reasons)
+        accepted.update(pair.accepted)
+
+    run()
+    for start, operations in list_scripted_histories():
+        pair = DifferentialPair(start)
+        for operation in operations:
+            pair.step(operation)
+        reasons.update(pair.reasons)
+        accepted.update(pair.accepted)
+    assert sorted(CASH_REASONS - set(reasons)) == [], (reasons, accepted)
+    assert sorted(CASH_OPERATION_TYPES - set(accepted)) == [], accepted
 
 
 @dataclass

@@ -33,11 +33,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fixtures import ALICE
 from reference.node import server as node_server
 from reference.node.requests import Limits, RequestError, check_before_parsing, parse_request
 from reference.node.server import COMMAND_FIELDS, Server, compute_largest_block_size
 from reference.store import Store
 from spec.encoding import encode
+from spec.environments.cash.chain import apply_mint, compute_genesis_cash_chain
+from spec.environments.cash.coins import CoinMint
+from spec.environments.cash.kind import compute_cash_chain_digest
+from spec.environments.cash.steps import ApplyMint
+from spec.environments.payments.steps import ApplyExit, ChainOperation
 from spec.environments.payments.transactions import (
     MAX_INPUTS,
     MAX_OUTPUTS,
@@ -62,6 +68,8 @@ from spec.primitives import (
 )
 from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, SubmitBlock
 from spec.settlement.state import OutputPosition, SettlementState
+from spec.settlement.transition import OPERATIONS
+from tests.crash_cash import CASH_ENVIRONMENT, step_request
 from tests.crash_workload import Request, Snapshot, apply_request, build_workload, replay
 
 EXAMPLES = int(os.environ.get("PLASMA_SPEC_BOUNDARY_EXAMPLES", "200"))
@@ -112,6 +120,9 @@ REJECTED = frozenset({"rejected"})
 
 SEED = 3
 """Seed of the history the node is given before the bad lines."""
+
+UNUSED_OPERATION_TAG = max(row.tag for row in OPERATIONS.values()) + 1
+"""A wire tag no settlement operation has: the byte after the largest one."""
 
 
 def error(*codes: str) -> frozenset[str]:
@@ -335,8 +346,15 @@ def make_valid_shapes(world: World) -> list[Request]:
         {"command": "deposit", "environment": 0, "number": 1, "deposit": make_deposit_hex(5)},
         {"command": "block", "environment": 0, "number": 1, "block": encode(Block(())).hex()},
         {"command": "exit", "environment": 0, "position": make_position_hex(999)},
+        {"command": "step", "environment": 0, "step": make_exit_step_hex(999)},
         {"command": "status"},
     ]
+
+
+def make_exit_step_hex(block: int) -> str:
+    """Return the hex of a payments ``ApplyExit`` step, as the ``step`` command carries it."""
+    position = OutputPosition(Uint64(block), Uint16(0), Uint8(0))
+    return encode(ApplyExit(position), ChainOperation).hex()
 
 
 JSON_SCALARS = st.one_of(
@@ -587,7 +605,7 @@ def plausible_lines(world: World) -> st.SearchStrategy[Line]:
             rejected(RejectionReason.PROCESS_LIMIT_ZERO),
         ),
         (
-            dump({"command": "apply", "operation": "07"}),
+            dump({"command": "apply", "operation": f"{UNUSED_OPERATION_TAG:02x}"}),
             rejected(RejectionReason.ENCODING_INVALID_TAG),
         ),
         (dump({"command": "init", "genesis": "00"}), error("node_exists")),
@@ -785,6 +803,43 @@ def make_server(tmp_path: Path) -> Server:
         "ok": True
     }
     return server
+
+
+def test_step_command_applies_the_steps_of_the_environment_s_kind(tmp_path: Path) -> None:
+    """Given a node with payments environments and a Cash one, and a Cash deposit accepted.
+
+    When ``step`` requests carry the Cash mint, the same mint again, a payments step,
+    a step of an unknown environment and bytes of no step,
+    Then each is decoded as its environment's kind's step and answered as the spec
+    answers; the Cash chain's digest in the status is the spec's.
+    """
+    server = make_server(tmp_path)
+    funded = Deposit(Uint64(CASH_ENVIRONMENT), ALICE.address, NATIVE_TOKEN, Uint256(5))
+    assert server.answer_line(dump(apply_request(funded))) == {"accepted": True}
+    mint = CoinMint(Uint64(1), ALICE.address, NATIVE_TOKEN, Uint256(5))
+    assert server.answer_line(dump(step_request(ApplyMint(mint)))) == {"accepted": True}
+    assert server.answer_line(dump(step_request(ApplyMint(mint)))) == rejected_answer(
+        RejectionReason.BLOCK_NUMBER_NOT_INCREASING
+    )
+    payments = {"command": "step", "environment": 0, "step": make_exit_step_hex(1)}
+    assert server.answer_line(dump(payments)) == rejected_answer(
+        RejectionReason.EXITED_OUTPUT_NOT_UNSPENT
+    )
+    unknown = {**step_request(ApplyMint(mint)), "environment": 9}
+    assert server.answer_line(dump(unknown)) == rejected_answer(RejectionReason.UNKNOWN_ENVIRONMENT)
+    garbage = {**step_request(ApplyMint(mint)), "step": "ff"}
+    assert server.answer_line(dump(garbage)) == rejected_answer(
+        RejectionReason.ENCODING_INVALID_TAG
+    )
+    genesis = compute_genesis_cash_chain(Uint64(CASH_ENVIRONMENT), TINY.coin_tree_depth)
+    expected = compute_cash_chain_digest(apply_mint(genesis, mint))
+    status = server.answer_line(dump({"command": "status"}))
+    assert status["chains"][str(CASH_ENVIRONMENT)]["digest"] == expected.hex()
+
+
+def rejected_answer(reason: RejectionReason) -> dict[str, object]:
+    """Return the answer to a request the protocol rejects with ``reason``."""
+    return {"accepted": False, "reason": reason.value}
 
 
 def test_block_longer_than_any_valid_block_is_not_decoded(

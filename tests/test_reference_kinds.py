@@ -18,6 +18,7 @@ import pytest
 
 from fixtures import ALICE, OPERATOR, TOKEN_A, make_funded_genesis, make_genesis_chain, make_rules
 from reference.environments import registry
+from reference.environments.cash.kind import CASH
 from reference.environments.interface import ChainLedger, ReferenceKind, SettlementStep
 from reference.environments.payments.kind import PAYMENTS
 from reference.environments.payments.ledger import ChildChainLedger
@@ -52,8 +53,9 @@ class UnlistedOperation:
 def test_step_table_has_a_step_for_exactly_the_spec_operations() -> None:
     """Given the simulator's step table. When its types are compared, Then they are the spec's."""
     assert set(STEPS) == set(OPERATIONS)
-    for row in PAYMENTS.spec.settlement_operations:
-        assert STEPS[row.operation_type] is PAYMENTS.settlement_steps[row.operation_type]
+    for kind in (PAYMENTS, CASH):
+        for row in kind.spec.settlement_operations:
+            assert STEPS[row.operation_type] is kind.settlement_steps[row.operation_type]
 
 
 def test_step_table_refuses_a_spec_operation_it_cannot_dispatch() -> None:
@@ -73,8 +75,9 @@ def test_step_table_refuses_a_step_the_spec_does_not_list() -> None:
     Then it is refused, naming that operation.
     """
     extra: dict[type, SettlementStep] = {UnlistedOperation: CORE_STEPS[AdvanceTime]}
+    kinds = (PAYMENTS.settlement_steps, CASH.settlement_steps)
     with pytest.raises(AssertionError, match="UnlistedOperation"):
-        compute_step_table((CORE_STEPS, PAYMENTS.settlement_steps, extra))
+        compute_step_table((CORE_STEPS, *kinds, extra))
 
 
 def test_step_table_refuses_two_steps_for_one_operation() -> None:
@@ -109,7 +112,7 @@ def test_registry_refuses_a_kind_missing_a_chain_step() -> None:
     """
     steps = {t: step for t, step in PAYMENTS.chain_steps.items() if t is not ApplyExit}
     with pytest.raises(AssertionError, match="ApplyExit"):
-        registry.compute_kind_table((replace(PAYMENTS, chain_steps=steps),))
+        registry.compute_kind_table((replace(PAYMENTS, chain_steps=steps), CASH))
 
 
 def test_registry_refuses_a_kind_with_an_extra_settlement_step() -> None:
@@ -120,7 +123,7 @@ def test_registry_refuses_a_kind_with_an_extra_settlement_step() -> None:
     """
     steps = {**PAYMENTS.settlement_steps, UnlistedOperation: CORE_STEPS[AdvanceTime]}
     with pytest.raises(AssertionError, match="UnlistedOperation"):
-        registry.compute_kind_table((replace(PAYMENTS, settlement_steps=steps),))
+        registry.compute_kind_table((replace(PAYMENTS, settlement_steps=steps), CASH))
 
 
 # The node's ledgers

@@ -1,6 +1,8 @@
 """The reference settlement simulator rejects exactly as the spec does, and changes nothing then.
 
-One test per settlement rejection reason. Each goes through
+One test per settlement rejection reason (the Plasma Cash exit game's are
+compared with the spec's by ``tests.test_differential_settlement``; here are
+its kind checks and its scripted histories, step by step). Each goes through
 ``tests.reference_world.apply_rejected``: the spec must reject the same
 operation for the same reason, and the simulator's digest and journal must be
 unchanged afterwards. Operations that break several rules show the check order.
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from fixtures import (
     make_high_s_signature,
     make_malformed_signature,
@@ -18,12 +22,21 @@ from fixtures import (
 )
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
+from spec.environments.cash.exits import FinalizeCoinExit
 from spec.environments.payments.exits import ChallengeStandardExit
-from spec.errors import RejectionReason
+from spec.errors import Rejected, RejectionReason
 from spec.primitives import NATIVE_TOKEN, Uint8, Uint32, Uint64, Uint256
-from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, SubmitBlock
-from spec.settlement.state import EnvironmentRules
+from spec.settlement.operations import (
+    AdvanceTime,
+    Deposit,
+    ProcessExits,
+    RegisterEnvironment,
+    SubmitBlock,
+)
+from spec.settlement.state import EnvironmentKind, EnvironmentRules
+from spec.settlement.transition import state_transition
 from tests.differential import HUGE_RULES, LARGEST_U64, WHALE, make_initial_state
+from tests.differential_cash_scripts import list_scripted_histories
 from tests.harness import DEPOSIT_LIMIT, pay, position_of
 from tests.reference_world import (
     ANY_ROOT,
@@ -388,3 +401,59 @@ def test_time_standing_still() -> None:
     """Given the clock at t. When time is set to t, Then TIME_NOT_INCREASING."""
     simulator = make_simulator()
     apply_rejected(simulator, AdvanceTime(simulator.time))
+
+
+# Plasma Cash: kinds, and the exit game's histories
+
+
+@rejects(RejectionReason.ENVIRONMENT_KIND_MISMATCH)
+def test_standard_exit_naming_a_cash_environment_in_quarantine() -> None:
+    """Given Alice's open exit in payments environment 0, and a Cash environment 1 just registered.
+
+    When Alice's exit start names environment 1,
+    Then ENVIRONMENT_KIND_MISMATCH (checked before the quarantine).
+    """
+    alice = make_exiting_alice()
+    apply_checked(
+        alice.simulator, RegisterEnvironment(OPERATOR, EnvironmentKind.CASH, make_rules())
+    )
+    apply_rejected(alice.simulator, replace(alice.start, environment_id=Uint64(1)))
+
+
+@rejects(RejectionReason.ENVIRONMENT_KIND_MISMATCH)
+def test_standard_exit_challenge_naming_a_cash_environment() -> None:
+    """Given Alice's open exit in payments environment 0, and a Cash environment 1.
+
+    When Bob's valid challenge names environment 1,
+    Then ENVIRONMENT_KIND_MISMATCH.
+    """
+    alice = make_exiting_alice()
+    apply_checked(
+        alice.simulator, RegisterEnvironment(OPERATOR, EnvironmentKind.CASH, make_rules())
+    )
+    apply_rejected(alice.simulator, replace(alice.challenge, environment_id=Uint64(1)))
+
+
+@rejects(RejectionReason.ENVIRONMENT_KIND_MISMATCH)
+def test_coin_exit_finalization_naming_a_payments_environment() -> None:
+    """Given a payments environment 0. When a coin exit of it is finalized, Then KIND_MISMATCH."""
+    apply_rejected(make_simulator(), FinalizeCoinExit(Uint64(0), Uint64(0)))
+
+
+def test_scripted_cash_histories_are_the_spec_s_step_by_step() -> None:
+    """Given the scripted Cash histories (every Cash operation, accepted and rejected).
+
+    When each operation is applied to a simulator loaded with the history's start,
+    Then an accepted one leaves the spec's whole state, a rejected one the spec's reason
+    and nothing changed.
+    """
+    for start, operations in list_scripted_histories():
+        simulator = SettlementSimulator.create(Store(), start)
+        for operation in operations:
+            try:
+                state_transition(simulator.get_state(), operation)
+            except Rejected:
+                with pytest.raises(Rejected):
+                    apply_rejected(simulator, operation)
+            else:
+                apply_checked(simulator, operation)

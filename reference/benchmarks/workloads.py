@@ -26,6 +26,7 @@ from coincurve import PrivateKey
 from reference.environments.payments import encoding as fast
 from spec.crypto import compute_address_of_private_key, keccak256
 from spec.environments.payments.chain import ChildChainState
+from spec.environments.payments.records import PaymentsRecords
 from spec.environments.payments.transactions import Block, Output, SignedTransaction, Transaction
 from spec.presets import FULL
 from spec.primitives import (
@@ -185,6 +186,7 @@ def make_operator_settlement(operator: Address) -> SettlementState:
         deposited={},
         withdrawn={},
         bonds_held=Uint256(0),
+        kind_records=PaymentsRecords(),
     )
     return SettlementState(preset, preset.quarantine_period, {}, (environment,))
 
@@ -225,6 +227,7 @@ def make_exit_workload(count: int, seed: int = 0) -> SettlementState:
         deposited={NATIVE_TOKEN: Uint256(count)},
         withdrawn={},
         bonds_held=Uint256(int(bond) * count),
+        kind_records=PaymentsRecords(),
     )
     return SettlementState(
         preset=preset,

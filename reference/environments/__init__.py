@@ -5,6 +5,7 @@ The counterpart of ``spec.environments``. A kind is one
 :data:`~reference.environments.registry.KINDS`, keyed by
 :class:`~spec.settlement.state.EnvironmentKind`: the settlement simulator
 takes its exit game's steps and its deposit roots from there, and the node
-its ledger. Only :mod:`reference.environments.payments` exists today; a
-second kind is a package beside it and a new row.
+its ledger. Two kinds exist: :mod:`reference.environments.payments` and
+:mod:`reference.environments.cash` (Plasma Cash); another kind is a package
+beside them and a new row.
 """

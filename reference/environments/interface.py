@@ -6,7 +6,10 @@ It carries the spec's own row (:attr:`ReferenceKind.spec`: genesis, digest
 domain, wire tags) and adds the reference's implementation of the kind:
 
 - what a deposit commits (:attr:`ReferenceKind.compute_deposit_root`, with
-  the reference's fast encoders);
+  the reference's fast encoders) and records (:attr:`ReferenceKind.record_deposit`);
+- how its settlement records (``Environment.kind_records``) are kept in the
+  simulator's tables: loaded, exported, and encoded as they stream for the
+  state digest;
 - the simulator's steps for the settlement operations the kind adds (its
   exit game), each a :data:`SettlementStep`;
 - its child chain ledger: how to find, open and create one in a
@@ -21,13 +24,15 @@ dispatch (or the reverse) fails at import time and in the tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reference.settlement.tables import SettlementTables
 from reference.store import Store
 from spec.environments.interface import EnvironmentKindSpec
+from spec.environments.records import KindRecords
 from spec.presets import Preset
 from spec.primitives import Hash32, Uint64
 from spec.settlement.operations import Deposit
@@ -37,6 +42,13 @@ SettlementStep = Callable[[SettlementTables, Preset, Any], None]
 """A step of the settlement simulator: (tables, preset, operation); it writes or rejects.
 
 It runs inside the simulator's store transaction, which a rejection rolls back.
+"""
+
+RecordDeposit = Callable[[SettlementTables, Preset, int, Uint64, Deposit], None]
+"""What a kind records of a deposit: (tables, preset, environment id, block number, deposit).
+
+It runs inside the deposit's store transaction, after the shared checks and
+before the shared writes, so its rejection outranks theirs as in the spec.
 """
 
 ChainStep = Callable[[Any, Any], None]
@@ -66,8 +78,16 @@ class ReferenceKind:
 
     spec: EnvironmentKindSpec
     """The spec's row of the kind: its genesis, digest domain and operation tables."""
-    compute_deposit_root: Callable[[Preset, Deposit], Hash32]
-    """The root of the deposit block a deposit writes (the spec's, computed fast)."""
+    compute_deposit_root: Callable[[Preset, Uint64, Deposit], Hash32]
+    """The root of the deposit block a deposit writes: (preset, block number, deposit)."""
+    record_deposit: RecordDeposit
+    """What the kind records of an accepted deposit at the settlement layer; may reject."""
+    load_records: Callable[[sqlite3.Connection, int, KindRecords], None]
+    """Insert an environment's kind records into the settlement tables: (connection, id, value)."""
+    export_records: Callable[[sqlite3.Connection, int], KindRecords]
+    """Read an environment's kind records back from the settlement tables: (connection, id)."""
+    encode_records: Callable[[sqlite3.Connection, int], Iterable[bytes]]
+    """Stream the canonical encoding of an environment's kind records (without the union tag)."""
     settlement_steps: Mapping[type, SettlementStep]
     """The simulator's steps for the settlement operations the kind adds, by type."""
     chain_steps: Mapping[type, ChainStep]

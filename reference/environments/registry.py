@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from reference.environments.cash.kind import CASH
 from reference.environments.interface import ReferenceKind, validate_kind
 from reference.environments.payments.kind import PAYMENTS
 from spec.environments import registry as spec_registry
@@ -46,7 +47,7 @@ def compute_kind_table(
     return table
 
 
-KINDS: Mapping[EnvironmentKind, ReferenceKind] = compute_kind_table((PAYMENTS,))
+KINDS: Mapping[EnvironmentKind, ReferenceKind] = compute_kind_table((PAYMENTS, CASH))
 """Every environment kind the reference implements, by its member of ``EnvironmentKind``."""
 
 

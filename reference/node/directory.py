@@ -300,6 +300,15 @@ class Node:
             self.ledgers.add(environment_id)
         return self.chains[environment_id]
 
+    def get_chain_kind(self, environment_id: int) -> ReferenceKind:
+        """Return the kind of a registered environment (which says how its steps decode).
+
+        Raises:
+            Rejected: ``UNKNOWN_ENVIRONMENT`` when no environment has that id.
+        """
+        identifier = Uint64(environment_id)
+        return get_kind(self.settlement.get_environment_as_registered(identifier).kind)
+
     def get_kind_and_genesis(self, environment_id: int) -> tuple[ReferenceKind, object]:
         """Return an environment's kind and the genesis of its child chain.
 

@@ -16,6 +16,8 @@ command      other fields                                 answer
              ``deposit``: a ``DepositTransaction``
 ``block``    ``environment``, ``number``, ``block``       outcome
 ``exit``     ``environment``, ``position``                outcome
+``step``     ``environment``, ``step``: a step of the     outcome
+             environment's kind's child chain
 ``status``   (none)                                       ``applied``, ``settlement_digest``,
                                                           ``chains``: id → block number, digest
 ===========  ===========================================  =====================================
@@ -25,8 +27,13 @@ command      other fields                                 answer
 its command lists, besides ``command``.
 
 The ``deposit``, ``block`` and ``exit`` commands carry the steps of the
-payments child chain (``spec.environments.payments.steps``); the node applies
-each to the environment's ledger as the environment's kind says
+payments child chain (``spec.environments.payments.steps``); ``step`` carries
+a step of any kind's child chain, encoded as the union of that kind's steps
+(``ChildChainSpec.operation_hint``: for Plasma Cash, ``ApplyMint``,
+``ApplyCoinBlock`` or ``ApplyCoinExit``), so it names an environment the
+settlement layer has (``unknown_environment`` otherwise) before it is
+decoded; its length is bounded by the line limit only. The node applies each
+step to the environment's ledger as the environment's kind says
 (:meth:`~reference.node.directory.Node.apply_chain_step`).
 
 An outcome is ``{"accepted": true}`` or ``{"accepted": false, "reason": R}``
@@ -156,6 +163,7 @@ COMMAND_FIELDS: dict[str, tuple[str, ...]] = {
     "deposit": ("environment", "number", "deposit"),
     "block": ("environment", "number", "block"),
     "exit": ("environment", "position"),
+    "step": ("environment", "step"),
     "status": (),
 }
 """The fields of each command, besides ``command``."""
@@ -303,6 +311,7 @@ class Server:
             "deposit": self.handle_deposit,
             "block": self.handle_block,
             "exit": self.handle_exit,
+            "step": self.handle_step,
             "status": self.handle_status,
         }
         return handlers[check_fields(request)](request)
@@ -361,6 +370,15 @@ class Server:
         node = self.get_node()
         position = decode(OutputPosition, encoding)
         node.apply_chain_step(environment, ApplyExit(position))
+        return {"accepted": True}
+
+    def handle_step(self, request: Request) -> Answer:
+        """Apply any step of an environment's child chain, encoded as its kind's step union."""
+        environment = read_uint64(request, "environment")
+        encoding = read_hex(request, "step")
+        node = self.get_node()
+        kind = node.get_chain_kind(environment)
+        node.apply_chain_step(environment, decode_as(kind.spec.chain.operation_hint, encoding))
         return {"accepted": True}
 
     def handle_status(self, request: Request) -> Answer:

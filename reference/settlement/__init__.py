@@ -10,15 +10,18 @@ An operation goes through three layers, each in one place:
 2. the step: :mod:`reference.settlement.steps` (registration, deposits,
    blocks, time), :mod:`reference.settlement.exits` (what every kind's exits
    share, and ``ProcessExits``), or a kind's exit game
-   (``reference.environments.payments.exit_game``); each checks the spec's
-   rules in the spec's order;
+   (``reference.environments.payments.exit_game``,
+   ``reference.environments.cash.exit_game`` and ``.challenges``); each
+   checks the spec's rules in the spec's order;
 3. typed table access: :class:`~reference.settlement.tables.SettlementTables`,
    whose tables are split by table: header, balances and journal
    (:mod:`reference.settlement.tables`), environments, block logs and ledgers
    (:mod:`reference.settlement.environment_tables`), exits and their queues
-   (:mod:`reference.settlement.exit_tables`).
+   (:mod:`reference.settlement.exit_tables`), and the Plasma Cash records:
+   coins, coin exits and history challenges (:mod:`reference.settlement.coin_tables`).
 
 Beside them: :mod:`reference.settlement.export` loads and exports whole spec
 states, and :mod:`reference.settlement.digest` hashes the state as the
-tables stream.
+tables stream; each environment's ``kind_records`` go through its kind's row
+(``ReferenceKind.load_records``, ``export_records``, ``encode_records``).
 """

@@ -12,16 +12,19 @@ encoding it with the spec's generic encoder.
 
 The encoding, field by field (``spec.encoding``): the preset (stored encoded),
 the time, the balances (count, then account ‖ token ‖ amount), then the count
-of environments and each environment: operator, kind (enumeration index),
+of environments and each environment: operator, kind (its wire tag),
 rules, registration time, block log (count, then number ‖ kind ‖ root ‖ time),
 exits (count, then id ‖ position ‖ owner ‖ token ‖ amount ‖ bond ‖ start ‖
 exitable time ‖ status ‖ paid), deposited and withdrawn (count, then token ‖
-amount), bonds held.
+amount), bonds held, and the kind's records: the ``KindRecords`` union tag,
+then what the kind's row streams (``ReferenceKind.encode_records``; nothing
+for payments, coins, coin exits and challenges for Cash).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import typing
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from typing import Any
@@ -29,8 +32,12 @@ from typing import Any
 from Crypto.Hash import keccak
 
 from reference.columns import encode_count, store_u64
+from reference.environments.registry import get_kind
 from reference.settlement.tables import SettlementTables
 from spec.digest import SETTLEMENT_DIGEST_DOMAIN
+from spec.encoding import get_enum_tags, get_union_tags
+from spec.environments import registry as spec_kinds
+from spec.environments.records import KindRecords
 from spec.primitives import Hash32
 from spec.settlement.state import BlockKind, EnvironmentKind, ExitStatus
 
@@ -39,8 +46,17 @@ ROWS_PER_FETCH = 4096
 
 
 def encode_members(enumeration: type[Enum]) -> dict[str, bytes]:
-    """Return the one-byte encoding (declaration index) of each member, by stored value."""
-    return {member.value: bytes([index]) for index, member in enumerate(enumeration)}
+    """Return the one-byte encoding (declared wire tag) of each member, by stored value."""
+    return {member.value: bytes([tag]) for member, tag in get_enum_tags(enumeration).items()}
+
+
+def compute_records_tags() -> dict[str, bytes]:
+    """Return the ``KindRecords`` union tag of each kind's records, by the kind's stored value."""
+    tags = get_union_tags(typing.get_args(KindRecords))
+    return {
+        kind.value: bytes([tags[type(spec_kinds.get_kind(kind).compute_genesis_records())]])
+        for kind in EnvironmentKind
+    }
 
 
 KIND_CODES = encode_members(EnvironmentKind)
@@ -49,6 +65,8 @@ BLOCK_KIND_CODES = encode_members(BlockKind)
 """Encoding of each ``BlockKind``, by the value stored in its column."""
 STATUS_CODES = encode_members(ExitStatus)
 """Encoding of each ``ExitStatus``, by the value stored in its column."""
+RECORDS_TAGS = compute_records_tags()
+"""The union tag that starts each kind's ``kind_records`` encoding, by the kind's stored value."""
 
 
 def fetch_in_batches(cursor: sqlite3.Cursor) -> Iterator[Any]:
@@ -116,6 +134,8 @@ def encode_environments(connection: sqlite3.Connection) -> Iterable[bytes]:
         yield from encode_exits(connection, identifier, exits)
         yield from encode_ledgers(connection, identifier)
         yield held
+        yield RECORDS_TAGS[kind]
+        yield from get_kind(EnvironmentKind(kind)).encode_records(connection, identifier)
 
 
 def compute_state_digest(connection: sqlite3.Connection) -> Hash32:

@@ -16,11 +16,12 @@ table                        holds
                              NULL where the spec's mapping has no entry
 ===========================  =====================================================
 
-:meth:`EnvironmentTables.get_environment` and
-:meth:`EnvironmentTables.get_active_environment` are the checked reads of
-``spec.settlement.state`` (``get_environment``, ``get_active_environment``):
-they reject an unknown environment, or one still in quarantine, with the
-spec's reasons, and check the id against the environment count before it
+:meth:`EnvironmentTables.get_environment`,
+:meth:`EnvironmentTables.get_active_environment` and their ``_of_kind``
+variants are the checked reads of ``spec.settlement.state``
+(``get_environment``, ``get_active_environment``, ...): they reject an
+unknown environment, one of another kind, or one still in quarantine, with
+the spec's reasons, and check the id against the environment count before it
 reaches SQLite.
 """
 
@@ -226,6 +227,38 @@ class EnvironmentTables:
                 Uint64.
         """
         environment = self.get_environment(environment_id)
+        # Verify the quarantine period has ended
+        require(
+            time >= environment.registered_at + preset.quarantine_period,
+            RejectionReason.ENVIRONMENT_IN_QUARANTINE,
+        )
+        return environment
+
+    def get_environment_of_kind(
+        self, environment_id: Uint64, kind: EnvironmentKind
+    ) -> EnvironmentRow:
+        """Return a registered environment of one kind (for that kind's exit game).
+
+        Raises:
+            Rejected: ``UNKNOWN_ENVIRONMENT``; ``ENVIRONMENT_KIND_MISMATCH`` when it is
+                of another kind.
+        """
+        environment = self.get_environment(environment_id)
+        # Verify the operation belongs to the environment's exit game
+        require(environment.kind == kind, RejectionReason.ENVIRONMENT_KIND_MISMATCH)
+        return environment
+
+    def get_active_environment_of_kind(
+        self, preset: Preset, time: Uint64, environment_id: Uint64, kind: EnvironmentKind
+    ) -> EnvironmentRow:
+        """Return a registered environment of one kind whose quarantine is over at ``time``.
+
+        Raises:
+            Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_KIND_MISMATCH``,
+                ``ENVIRONMENT_IN_QUARANTINE``, ``INTEGER_OVERFLOW`` (as
+                :meth:`get_active_environment`).
+        """
+        environment = self.get_environment_of_kind(environment_id, kind)
         # Verify the quarantine period has ended
         require(
             time >= environment.registered_at + preset.quarantine_period,

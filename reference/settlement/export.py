@@ -2,7 +2,8 @@
 
 :func:`load_state` bulk-inserts any settlement state (``executemany`` per
 table), computing once the counters the simulator keeps instead of scanning
-(last child block number, last block number, exit count). :func:`export_state`
+(last child block number, last block number, exit count), and each
+environment's kind records through its kind's row. :func:`export_state`
 reads every table back into the spec's frozen dataclasses, so that the spec's
 own ``compute_settlement_digest`` hashes the simulator's state; loading a
 state and exporting it gives an equal state.
@@ -18,6 +19,7 @@ import sqlite3
 from collections import defaultdict
 
 from reference.columns import load_address, load_u64, load_u256, store_u256
+from reference.environments.registry import get_kind
 from reference.settlement.environment_tables import (
     ENVIRONMENT_COLUMNS,
     EnvironmentRow,
@@ -95,7 +97,7 @@ def load_state(connection: sqlite3.Connection, state: SettlementState) -> None:
 def load_environment_rows(
     connection: sqlite3.Connection, environment_id: int, environment: Environment
 ) -> None:
-    """Insert one environment, its block log, its ledgers and its exits."""
+    """Insert one environment, its block log, its ledgers, its exits and its kind's records."""
     connection.execute(
         f"INSERT INTO settlement_environments ({ENVIRONMENT_COLUMNS}) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -116,6 +118,7 @@ def load_environment_rows(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (make_exit_row(environment_id, int(i), exit) for i, exit in environment.exits.items()),
     )
+    get_kind(environment.kind).load_records(connection, environment_id, environment.kind_records)
 
 
 # Exporting
@@ -147,6 +150,7 @@ def export_state(connection: sqlite3.Connection, preset: Preset) -> SettlementSt
             deposited=deposited[row.environment_id],
             withdrawn=withdrawn[row.environment_id],
             bonds_held=row.bonds_held,
+            kind_records=get_kind(row.kind).export_records(connection, row.environment_id),
         )
         for row in environments
     )

@@ -48,7 +48,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reference.environments.interface import SettlementStep
-from reference.environments.registry import KINDS
+from reference.environments.registry import KINDS, get_kind
 from reference.settlement.digest import compute_state_digest
 from reference.settlement.exits import process_exits
 from reference.settlement.export import export_state, load_state
@@ -56,6 +56,7 @@ from reference.settlement.steps import advance_time, deposit, register_environme
 from reference.settlement.tables import HEADER_TABLE, SettlementTables
 from reference.store import Store, failpoint
 from spec.encoding import decode, decode_as, encode
+from spec.environments.cash.records import CoinExit, SettledCoin
 from spec.presets import Preset
 from spec.primitives import Address, Hash32, Uint64, Uint256
 from spec.settlement.operations import (
@@ -241,7 +242,7 @@ class SettlementSimulator:
         return self.tables.get_environment(environment_id).bonds_held
 
     def get_environment_as_registered(self, environment_id: Uint64) -> Environment:
-        """Return an environment as it was registered: no blocks, exits or ledger entries yet.
+        """Return an environment as it was registered: no blocks, exits, ledgers or records yet.
 
         Its operator, kind, rules and registration time are what a kind's child
         chain genesis is computed from (``ChildChainSpec.compute_genesis``).
@@ -260,6 +261,7 @@ class SettlementSimulator:
             deposited={},
             withdrawn={},
             bonds_held=Uint256(0),
+            kind_records=get_kind(row.kind).spec.compute_genesis_records(),
         )
 
     def get_block(self, environment_id: Uint64, number: Uint64) -> BlockRecord | None:
@@ -304,6 +306,33 @@ class SettlementSimulator:
         """
         environment = self.tables.get_environment(environment_id)
         return self.tables.find_exit_of_position(environment.environment_id, position)
+
+    def get_coin(self, environment_id: Uint64, coin_id: Uint64) -> SettledCoin | None:
+        """Return a Plasma Cash coin as the settlement layer knows it, or None.
+
+        Raises:
+            Rejected: ``UNKNOWN_ENVIRONMENT``.
+        """
+        environment = self.tables.get_environment(environment_id)
+        return self.tables.read_coin(environment.environment_id, coin_id)
+
+    def get_coin_exit(self, environment_id: Uint64, exit_id: Uint64) -> CoinExit | None:
+        """Return a Plasma Cash coin exit with its open challenges, or None.
+
+        Raises:
+            Rejected: ``UNKNOWN_ENVIRONMENT``.
+        """
+        environment = self.tables.get_environment(environment_id)
+        return self.tables.read_coin_exit(environment.environment_id, exit_id)
+
+    def get_coin_exit_count(self, environment_id: Uint64) -> int:
+        """Return how many coin exits a Cash environment ever had (the next exit id).
+
+        Raises:
+            Rejected: ``UNKNOWN_ENVIRONMENT``.
+        """
+        environment = self.tables.get_environment(environment_id)
+        return self.tables.count_coin_exits(environment.environment_id)
 
     def get_next_child_block_number(self, environment_id: Uint64) -> Uint64:
         """Return the number the operator's next child block must take.

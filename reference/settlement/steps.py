@@ -85,6 +85,7 @@ def deposit(tables: SettlementTables, preset: Preset, operation: Deposit) -> Non
     Raises:
         Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_IN_QUARANTINE``,
             ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``, ``TOO_MANY_DEPOSITS``,
+            any reason of the kind's ``record_deposit`` (Cash: ``COIN_TREE_FULL``),
             ``INSUFFICIENT_FUNDS``, ``INTEGER_OVERFLOW`` (block numbers, the vault's ledger).
     """
     time = tables.read_time()
@@ -101,9 +102,14 @@ def deposit(tables: SettlementTables, preset: Preset, operation: Deposit) -> Non
         number < environment.last_child_block_number + preset.block_interval,
         RejectionReason.TOO_MANY_DEPOSITS,
     )
-    root = get_kind(environment.kind).compute_deposit_root(preset, operation)
-    record = BlockRecord(BlockKind.DEPOSIT, root, time)
+    kind = get_kind(environment.kind)
     identifier = environment.environment_id
+    # The kind records the deposit first: its reasons (a Cash COIN_TREE_FULL) come next in the spec
+    kind.record_deposit(tables, preset, identifier, number, operation)
+    failpoint()
+    record = BlockRecord(
+        BlockKind.DEPOSIT, kind.compute_deposit_root(preset, number, operation), time
+    )
     ledger = tables.read_ledger(identifier, operation.token)
     deposited = add_to_entry(ledger.deposited, operation.amount)
     tables.debit(operation.owner, operation.token, operation.amount)

@@ -13,6 +13,8 @@ table                        holds
 ``settlement_blocks``        block log; primary key (environment, number)
 ``settlement_ledgers``       deposited and withdrawn totals per (environment, token)
 ``settlement_exits``         every exit, and the exit queues as a partial index
+``settlement_coin*``         Plasma Cash coins, coin exits and history challenges
+                             (``reference.settlement.coin_tables``)
 ``operation_log``            every accepted operation, canonically encoded, in order
 ===========================  =====================================================
 
@@ -21,7 +23,8 @@ table                        holds
 one layer between an operation's step and SQLite. This module holds the
 header, the balances and the operation log; the environments, block logs
 and ledgers are in ``reference.settlement.environment_tables``, the exits in
-``reference.settlement.exit_tables``, each with its schema, rows and methods,
+``reference.settlement.exit_tables``, the Cash exit game's records in
+``reference.settlement.coin_tables``, each with its schema, rows and methods,
 which :class:`SettlementTables` inherits. Every method touches the
 rows of one key or one index range; none scans a table.
 
@@ -38,6 +41,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from reference.columns import load_u64, load_u256, store_u64, store_u256
+from reference.settlement.coin_tables import COIN_SCHEMA, CoinTables
 from reference.settlement.environment_tables import ENVIRONMENT_SCHEMA, EnvironmentTables
 from reference.settlement.exit_tables import EXIT_SCHEMA, ExitTables
 from spec.errors import RejectionReason, require
@@ -57,6 +61,7 @@ SCHEMA = (
     ) WITHOUT ROWID""",
     *ENVIRONMENT_SCHEMA,
     *EXIT_SCHEMA,
+    *COIN_SCHEMA,
     "CREATE TABLE operation_log (sequence INTEGER PRIMARY KEY, operation BLOB NOT NULL)",
 )
 """Statements that create the simulator's tables."""
@@ -85,7 +90,7 @@ def write_header(connection: sqlite3.Connection, preset_encoding: bytes, time: U
     )
 
 
-class SettlementTables(EnvironmentTables, ExitTables):
+class SettlementTables(EnvironmentTables, ExitTables, CoinTables):
     """The simulator's tables, read and written through one connection."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:

@@ -39,7 +39,7 @@ from spec.errors import RejectionReason, require
 from spec.merkle import is_valid_merkle_proof
 from spec.presets import Preset
 from spec.primitives import Uint256
-from spec.settlement.state import Exit, ExitStatus
+from spec.settlement.state import EnvironmentKind, Exit, ExitStatus
 
 validate_spend = spec_exits.validate_spend
 """The payments challenge's witness check: the spec's own function, called, not restated.
@@ -64,14 +64,16 @@ def start_standard_exit(
     """Start the exit of an output and take its bond.
 
     Raises:
-        Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_IN_QUARANTINE``,
-            ``UNKNOWN_BLOCK``, ``INCLUSION_PROOF_INVALID``,
+        Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_KIND_MISMATCH``,
+            ``ENVIRONMENT_IN_QUARANTINE``, ``UNKNOWN_BLOCK``, ``INCLUSION_PROOF_INVALID``,
             ``OUTPUT_INDEX_OUT_OF_RANGE``, ``EXIT_NOT_BY_OWNER``,
             ``EXIT_BOND_WRONG_AMOUNT``, ``EXIT_ALREADY_STARTED``,
             ``INSUFFICIENT_FUNDS`` (for the bond), ``INTEGER_OVERFLOW``.
     """
     time = tables.read_time()
-    environment = tables.get_active_environment(preset, time, operation.environment_id)
+    environment = tables.get_active_environment_of_kind(
+        preset, time, operation.environment_id, EnvironmentKind.PAYMENTS
+    )
     position = operation.position
     record = tables.read_block(environment.environment_id, position.block_number)
     # Verify a block is committed at the position's block number
@@ -117,12 +119,13 @@ def challenge_standard_exit(
     ``preset`` is unused: every step takes it.
 
     Raises:
-        Rejected: ``UNKNOWN_ENVIRONMENT``, ``UNKNOWN_EXIT``, ``EXIT_NOT_OPEN``,
+        Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_KIND_MISMATCH``,
+            ``UNKNOWN_EXIT``, ``EXIT_NOT_OPEN``,
             ``CHALLENGE_NOT_SPENDING_EXIT``, ``CHALLENGE_NOT_SIGNED_BY_OWNER``,
             ``SIGNATURE_MALFORMED``, ``SIGNATURE_HIGH_S``, ``SIGNATURE_UNRECOVERABLE``,
             ``INTEGER_OVERFLOW`` (the challenger's balance).
     """
-    environment = tables.get_environment(operation.environment_id)
+    environment = tables.get_environment_of_kind(operation.environment_id, EnvironmentKind.PAYMENTS)
     exit = get_open_exit(tables, environment, operation.exit_id)
     validate_spend(operation.environment_id, exit, operation)
     cancel_exit(tables, environment, operation.exit_id, exit, operation.sender)
