@@ -26,11 +26,13 @@ from dataclasses import dataclass, replace
 from itertools import takewhile
 from typing import Any
 
+from adversary.cash import twins
+from spec.environments.cash.exits import FinalizeCoinExit
 from spec.environments.payments.chain import ChildChainState
 from spec.environments.payments.transactions import FeeClaim
 from spec.errors import RejectionReason, require
 from spec.primitives import NATIVE_TOKEN, Address, Uint64
-from spec.settlement.operations import ProcessExits
+from spec.settlement.operations import ProcessExits, SubmitBlock
 from spec.settlement.state import (
     BlockKind,
     BlockRecord,
@@ -260,6 +262,9 @@ def validate_fee_claim_strictly(
 EXITS = "spec.settlement.exits"
 PAYMENTS_EXITS = "spec.environments.payments.exits"
 CHAIN = "spec.environments.payments.chain"
+CASH_EXITS = "spec.environments.cash.exits"
+CASH_CHALLENGES = "spec.environments.cash.challenges"
+CASH_WITNESSES = "spec.environments.cash.witnesses"
 
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
@@ -385,6 +390,62 @@ MUTANTS: tuple[Mutant, ...] = (
         "fee-claim-strict-bound",
         "a fee claim must be strictly below the fees (>= became >)",
         ((CHAIN, "validate_fee_claim", validate_fee_claim_strictly),),
+    ),
+    # Plasma Cash (wrong twins in adversary.cash.twins)
+    Mutant(
+        "cash-exit-by-anyone",
+        "anyone may exit a coin with its owner's leaves",
+        drop_rule(CASH_EXITS, RejectionReason.EXIT_NOT_BY_OWNER),
+    ),
+    Mutant(
+        "cash-exit-not-spending-parent",
+        "a coin's leaf need not name the block of the parent shown with it",
+        drop_rule(CASH_WITNESSES, RejectionReason.TRANSFER_NOT_SPENDING_PARENT),
+    ),
+    Mutant(
+        "cash-latest-root-overwrite",
+        "the operator may re-submit its latest child block",
+        (RowPatch(SubmitBlock, twins.process_submit_block_overwriting_latest),),
+    ),
+    Mutant(
+        "cash-answer-by-anyone",
+        "a history challenge is answered by any spend of its leaf, whoever signed it",
+        drop_rule(CASH_CHALLENGES, RejectionReason.RESPONSE_NOT_SIGNED_BY_OWNER),
+    ),
+    Mutant(
+        "cash-history-challenge-unsigned",
+        "a history challenge's leaf need not be signed by its parent's owner",
+        ((CASH_CHALLENGES, "validate_spend_of_parent", twins.validate_spend_of_parent_unsigned),),
+    ),
+    Mutant(
+        "cash-no-challenge-window",
+        "history challenges are accepted until the exit is finalized",
+        drop_rule(CASH_CHALLENGES, RejectionReason.CHALLENGE_WINDOW_CLOSED),
+    ),
+    Mutant(
+        "cash-coin-exits-twice",
+        "a coin that exited may exit again",
+        drop_rule(CASH_EXITS, RejectionReason.COIN_ALREADY_EXITED),
+    ),
+    Mutant(
+        "cash-finalize-before-maturity",
+        "a coin exit may be finalized at once",
+        drop_rule(CASH_EXITS, RejectionReason.EXIT_NOT_MATURE),
+    ),
+    Mutant(
+        "cash-exit-before-mint",
+        "a coin may exit with a parent committed before its mint",
+        drop_rule(CASH_EXITS, RejectionReason.PARENT_BEFORE_MINT),
+    ),
+    Mutant(
+        "cash-history-before-mint",
+        "a history challenge may show leaves committed before the coin's mint",
+        drop_rule(CASH_CHALLENGES, RejectionReason.CHALLENGE_BEFORE_MINT),
+    ),
+    Mutant(
+        "cash-unanswered-challenge-pays",
+        "a mature coin exit is paid even with an unanswered history challenge",
+        (RowPatch(FinalizeCoinExit, twins.process_finalize_coin_exit_paying),),
     ),
 )
 """Every mutant, by name."""

@@ -4,8 +4,10 @@ For each mutant of ``adversary.mutants``, a fresh Python process applies it
 and runs
 
 - the attack-scenario library (``adversary.payments.scenarios``): which scenarios fail;
-- the stateful adversarial test (``adversary.payments.machine``) under the ``mutation``
-  profile: whether it finds a failure, and the first line of what it found.
+- the stateful adversarial tests under their ``mutation`` profiles, the Cash
+  machine (``adversary.cash.machine``, short) first, then the payments machine
+  (``adversary.payments.machine``) unless the Cash one already failed:
+  whether one finds a failure, and the first line of what it found.
 
 A mutant is *caught* when either check fails under it, and *detected by the
 stateful test* when the machine fails. A mutant that survives is either
@@ -71,17 +73,23 @@ class MutantOutcome:
 
 
 def check_mutant(mutant: Mutant, machine_profile: str) -> MutantOutcome:
-    """Apply ``mutant`` in this process and run the scenarios and the stateful test."""
-    from adversary.payments.machine import run_machine  # noqa: PLC0415 - import after patching is fine
+    """Apply ``mutant`` in this process and run the scenarios and the stateful tests."""
+    from adversary.cash.machine import run_cash_machine  # noqa: PLC0415 - import after patching is fine
+    from adversary.payments.machine import run_machine  # noqa: PLC0415
     from adversary.payments.scenarios.framework import run_all  # noqa: PLC0415
 
     started = time.perf_counter()
+    failure = ""
     with applied(mutant):
         failed = tuple(result.name for result in run_all() if not result.passed)
         machine_started = time.perf_counter()
-        run = run_machine(machine_profile, seed=0)
+        for label, machine in (("cash", run_cash_machine), ("payments", run_machine)):
+            run = machine(machine_profile, seed=0)
+            if not run.passed:
+                first = (run.failure.strip().splitlines() or ["failed"])[0]
+                failure = f"[{label}] {first}"
+                break
         machine_seconds = time.perf_counter() - machine_started
-    failure = "" if run.passed else (run.failure.strip().splitlines() or ["failed"])[0]
     return MutantOutcome(
         name=mutant.name,
         wrong_rule=mutant.wrong_rule,

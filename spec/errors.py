@@ -162,7 +162,7 @@ class RejectionReason(StrEnum):
     CHALLENGE_BOND_WRONG_AMOUNT = "challenge_bond_wrong_amount"
     """The bond sent with an invalid-history challenge differs from the environment's exit bond."""
     CHALLENGE_BEFORE_MINT = "challenge_before_mint"
-    """An invalid-history challenge shows a leaf in a block before the coin was minted."""
+    """An invalid-history challenge shows a leaf (or its parent) in a block before the mint."""
     CHALLENGE_NOT_BEFORE_PARENT = "challenge_not_before_parent"
     """An invalid-history challenge's leaf is not in a block before the exit's parent."""
     CHALLENGE_ALREADY_OPEN = "challenge_already_open"

@@ -218,7 +218,8 @@ def make_edge_history() -> History:
     Bob's coin is minted, a transfer of it naming its mint block, and Alice's
     coin goes to someone without funds. Exits and challenges then break:
     the parent before the mint, a spent-coin challenge before the exit, a
-    history challenge before the mint, a bond the exiter cannot pay, and a
+    history challenge before the mint (by its leaf, and by its parent), a bond
+    the exiter cannot pay, and a
     transfer with a malformed signature.
     """
     script = make_script()
@@ -243,6 +244,7 @@ def make_edge_history() -> History:
     spend = world.transfer_witness(env, b1, future)
     world.attempt(ChallengeCoinSpent(Uint64(env), WATCHER.address, Uint64(0), spend))
     world.attempt(bob.history(WATCHER, 0, b1, None))
+    world.attempt(bob.history(WATCHER, 0, b2, b1))  # a leaf after the mint, its parent before
     return script.history_of()
 
 

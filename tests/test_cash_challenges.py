@@ -357,3 +357,25 @@ def test_a_history_challenge_with_a_leaf_before_the_mint_is_refused() -> None:
     five = Chain(world, 5)
     world.apply(five.start(BOB, exiting=8, parent=5))
     world.apply(five.history_challenge(MALLORY, earlier=4, earlier_parent=None))
+
+
+@rejects(RejectionReason.CHALLENGE_BEFORE_MINT)
+def test_a_history_challenge_whose_parent_is_before_the_mint_is_refused() -> None:
+    """Given a leaf of coin 5 forged before its mint (block 4) and Mallory's spend of it after (8).
+
+    When Bob's exit of coin 5 (parent at 12) is challenged with (block 8, parent block 4),
+    Then it is rejected with CHALLENGE_BEFORE_MINT: the challenge's transfer spends no
+    part of the coin's life.
+    """
+    chain = make_minted()
+    world = chain.world
+    world.deposit(ENV, ALICE.address, 1)
+    world.deposit(ENV, ALICE.address, 1)
+    world.commit(ENV, [world.transfer(ENV, 5, 0, MALLORY, MALLORY.address)])
+    assert world.deposit(ENV, ALICE.address, 100) == 5
+    world.commit(ENV, [world.transfer(ENV, 5, 4, MALLORY, MALLORY.address)])
+    world.commit(ENV, [world.transfer(ENV, 5, 5, ALICE, BOB.address)])
+    world.commit(ENV, [world.transfer(ENV, 5, 12, BOB, BOB.address)])
+    five = Chain(world, 5)
+    world.apply(five.start(BOB, exiting=16, parent=12))
+    world.apply(five.history_challenge(MALLORY, earlier=8, earlier_parent=4))

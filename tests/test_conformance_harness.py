@@ -53,7 +53,8 @@ def test_reference_passes_cleanly(
     assert " 0 failed, 0 skipped" in output
     assert "Differential traces, settlement: 20 (" in output
     assert "Differential traces, payments-chain: 20 (" in output
-    assert "Differential areas: 2 run, 0 skipped" in output
+    assert "Differential traces, cash-chain: 20 (" in output
+    assert "Differential areas: 3 run, 0 skipped" in output
     assert not (tmp_path / "failures").exists()
 
 

@@ -1,8 +1,10 @@
 """Mutation analysis: every deliberately wrong rule is caught by the stateful test, or explained.
 
 This is the CI run of ``plasma-spec mutate``: each mutant runs in its own
-process against the attack scenarios and the stateful adversarial test (the
-``mutation`` profile: deterministic, no shrinking).
+process against the attack scenarios and the stateful adversarial tests (the
+Cash machine, then the payments machine, each under its ``mutation`` profile:
+deterministic, no shrinking). The Plasma Cash mutants (``cash-*``) must be
+caught by the Cash machine and by a Cash scenario.
 """
 
 from __future__ import annotations
@@ -64,3 +66,25 @@ def test_mutate_lists_the_mutants(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mutate", "--list"]) == 0
     printed = capsys.readouterr().out
     assert all(mutant.name in printed for mutant in MUTANTS)
+
+
+CASH_MUTANTS = [mutant.name for mutant in MUTANTS if mutant.name.startswith("cash-")]
+
+
+def test_there_are_at_least_eight_cash_mutants() -> None:
+    """Given the mutant catalogue, Then at least 8 mutants change a Plasma Cash rule."""
+    assert len(CASH_MUTANTS) >= 8
+
+
+def test_cash_mutants_are_caught_by_the_cash_machine_and_a_scenario(
+    report: MutationReport,
+) -> None:
+    """Given the report, When the Cash mutants' outcomes are read.
+
+    Then the Cash machine failed under each (it runs first), and so did a Cash scenario.
+    """
+    outcomes = {outcome.name: outcome for outcome in report.outcomes}
+    for name in CASH_MUTANTS:
+        outcome = outcomes[name]
+        assert outcome.machine_failure.startswith("[cash]"), f"{name}: {outcome.machine_failure}"
+        assert any(s.startswith("cash-") for s in outcome.failed_scenarios), name

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 from dataclasses import replace
 
 import pytest
 
+from adversary.mutants import make_require_ignoring
 from adversary.payments.actors import make_funded_world
 from adversary.payments.scenarios.books import find_unexplained_changes
 from adversary.payments.scenarios.framework import (
@@ -22,6 +24,9 @@ from adversary.payments.scenarios.play import Play
 from adversary.payments.timeline import render_result
 from cli.scenario import register
 from fixtures import get_actor_name
+from spec.environments.cash import exits as cash_exits
+from spec.errors import RejectionReason
+from spec.primitives import Uint64, Uint256
 from spec.settlement.state import Exit, SettlementState
 
 NAMES = [scenario.name for scenario in list_scenarios()]
@@ -175,3 +180,76 @@ def test_books_flag_funds_moved_without_explanation() -> None:
     assert complaint == [
         "funds moved alice -100 native, vault of env 0 +100 native; the step explains nothing"
     ]
+
+
+# Plasma Cash scenarios
+
+LOOM_SCENARIOS = {
+    "cash-exit-by-non-owner-refused": ("spec.environments.cash.exits", "EXIT_NOT_BY_OWNER"),
+    "cash-exit-not-spending-parent-refused": (
+        "spec.environments.cash.witnesses",
+        "TRANSFER_NOT_SPENDING_PARENT",
+    ),
+    "cash-latest-root-never-overwritten": ("spec.settlement.blocks", "BLOCK_ALREADY_COMMITTED"),
+    "cash-thief-answer-not-signed-by-owner": (
+        "spec.environments.cash.challenges",
+        "RESPONSE_NOT_SIGNED_BY_OWNER",
+    ),
+    "cash-history-challenge-with-forged-leaf-refused": (
+        "spec.environments.cash.witnesses",
+        "TRANSFER_NOT_SIGNED_BY_PARENT_OWNER",
+    ),
+}
+"""The published Loom Plasma Cash flaws: each scenario, and the module and rule it rests on."""
+
+
+def test_library_has_at_least_ten_cash_scenarios() -> None:
+    """Given the registry, Then it holds >= 10 Cash scenarios, after the payments ones."""
+    cash = [name for name in NAMES if name.startswith("cash-")]
+    assert len(cash) >= 10
+    assert NAMES[-len(cash) :] == cash
+    assert set(LOOM_SCENARIOS) <= set(cash)
+    assert "cash-and-payments-side-by-side" in cash
+
+
+@pytest.mark.parametrize("name", sorted(LOOM_SCENARIOS))
+def test_loom_scenario_fails_without_its_rule(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the rule a Loom flaw broke dropped from the spec, When its scenario plays.
+
+    Then it reports a difference: the flaw's exploit is no longer refused as expected.
+    """
+    module, reason = LOOM_SCENARIOS[name]
+    monkeypatch.setattr(f"{module}.require", make_require_ignoring(RejectionReason[reason]))
+    result = run_scenario(name)
+    assert not result.passed
+    assert any(difference.startswith("rejections:") for difference in result.differences)
+
+
+def test_cash_steps_are_audited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a Cash exit whose payout skips the bond, When a Cash scenario plays.
+
+    Then the books report funds that moved without explanation.
+    """
+
+    def payout_keeping_bond(
+        state: SettlementState, env: Uint64, exit_id: Uint64
+    ) -> SettlementState:
+        records = cash_exits.get_cash_records(state.environments[env])
+        exit = records.exits[exit_id]
+        kept = dataclasses.replace(exit, bond=Uint256(0))
+        exits_kept = {**records.exits, exit_id: kept}
+        environment = dataclasses.replace(
+            state.environments[env],
+            kind_records=dataclasses.replace(records, exits=exits_kept),
+            bonds_held=state.environments[env].bonds_held - exit.bond,
+        )
+        environments = list(state.environments)
+        environments[env] = environment
+        state = dataclasses.replace(state, environments=tuple(environments))
+        return original(state, env, exit_id)
+
+    original = cash_exits.process_coin_exit_payout
+    monkeypatch.setattr(cash_exits, "process_coin_exit_payout", payout_keeping_bond)
+    result = run_scenario("cash-deposit-exit")
+    assert not result.passed
+    assert any("funds moved" in difference for difference in result.differences)

@@ -17,6 +17,10 @@ Saved traces (``tests/traces``):
   exit is settled;
 - ``planted-no-maturity-check.json``: the trace the machine shrank to when
   ``is_exit_mature`` always returned True.
+
+The Cash machine (``adversary.cash.machine``) runs beside it under its own
+``ci`` profile; planted Cash bugs (an exit by anyone, a thief paid despite an
+unanswered challenge) make it fail.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from pathlib import Path
 
 import pytest
 
+from adversary.cash import twins
+from adversary.cash.machine import CASH_PROFILES, replay_cash_trace, run_cash_machine
+from adversary.mutants import make_require_ignoring
 from adversary.payments import properties
 from adversary.payments import world as worlds
 from adversary.payments.actors import make_funded_world
@@ -41,6 +48,8 @@ from adversary.payments.machine import (
 from adversary.trace import Trace, load_trace
 from cli import fuzz as fuzz_command
 from fixtures import ALICE, OPERATOR
+from spec.environments.cash import exits as cash_exits
+from spec.environments.cash.exits import FinalizeCoinExit
 from spec.environments.payments import exits as payments_exits
 from spec.environments.payments.transactions import FeeClaim, Output
 from spec.errors import RejectionReason, require
@@ -48,6 +57,7 @@ from spec.invariants.ids import InvariantId
 from spec.primitives import NATIVE_TOKEN, Uint8, Uint16, Uint64, Uint256
 from spec.settlement import exits
 from spec.settlement.state import Exit, OutputPosition, SettlementState
+from spec.settlement.transition import OPERATIONS
 
 TRACES = Path(__file__).parent / "traces"
 SCRIPTED = TRACES / "byzantine-operator-and-mass-exit.json"
@@ -264,3 +274,47 @@ def test_fuzz_command_saves_and_replays_a_failing_trace(
     monkeypatch.undo()
     assert run_fuzz_command("--replay", str(saved)) == 0
     assert "passed" in capsys.readouterr().out
+
+
+# The Cash machine
+
+
+def test_cash_machine_passes_ci_profile() -> None:
+    """Given the Cash machine's ci profile, When it runs, Then no trace breaks a check."""
+    run = run_cash_machine("ci")
+    assert run.passed, run.failure
+    assert run.traces >= CASH_PROFILES["ci"].max_examples
+    print(f"cash ci: {run.traces} traces, {run.steps} steps, {run.steps / run.seconds:.0f} steps/s")
+
+
+def test_cash_machine_finds_an_exit_by_anyone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given Cash exits that skip the exiter-owns check, When the machine runs, Then it fails.
+
+    The failing trace replays without Hypothesis to the same failure, and
+    passes on the correct spec.
+    """
+    monkeypatch.setattr(
+        cash_exits, "require", make_require_ignoring(RejectionReason.EXIT_NOT_BY_OWNER)
+    )
+    run = run_cash_machine("ci", max_examples=5)
+    assert not run.passed
+    assert "accepted, expected rejection exit_not_by_owner" in run.failure.splitlines()[0]
+    assert not replay_cash_trace(Trace(run.trace)).passed
+    monkeypatch.undo()
+    assert replay_cash_trace(Trace(run.trace)).passed
+
+
+def test_cash_machine_reports_a_theft(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given finalization that pays despite an unanswered challenge, Then the machine fails.
+
+    The setup's stolen coin is paid to mallory instead of its exit being cancelled.
+    """
+    row = OPERATIONS[FinalizeCoinExit]
+    monkeypatch.setitem(
+        OPERATIONS,
+        FinalizeCoinExit,
+        dataclasses.replace(row, process=twins.process_finalize_coin_exit_paying),
+    )
+    run = run_cash_machine("ci", max_examples=3)
+    assert not run.passed
+    assert run.trace[0].action == "setup"

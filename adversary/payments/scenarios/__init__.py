@@ -1,7 +1,8 @@
 """The attack-scenario library: named end-to-end scripts with their expected outcomes.
 
-Importing the package registers every scenario (one module per theme); run
-them with :func:`adversary.payments.scenarios.framework.run_scenario` or
+Importing the package registers every scenario (one module per theme, then
+the Plasma Cash scenarios of ``adversary.cash.scenarios``); run them with
+:func:`adversary.payments.scenarios.framework.run_scenario` or
 :func:`~adversary.payments.scenarios.framework.run_all`.
 """
 
@@ -27,3 +28,5 @@ THEMES = (
     withholding,
 )
 """Scenario modules, one per theme (scenarios are listed in this order)."""
+
+import adversary.cash.scenarios  # noqa: E402, F401 - registers the Cash scenarios after these

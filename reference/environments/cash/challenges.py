@@ -170,8 +170,13 @@ def challenge_coin_history(
     validate_witness(tables, preset, identifier, exit.coin_id, earlier)
     if operation.earlier_parent is not None:
         validate_witness(tables, preset, identifier, exit.coin_id, operation.earlier_parent)
-    # Verify the leaf is part of the coin's life
-    require(earlier.block_number >= exit.coin_id, RejectionReason.CHALLENGE_BEFORE_MINT)
+    parent = operation.earlier_parent
+    # Verify the leaf and its parent are part of the coin's life
+    require(
+        earlier.block_number >= exit.coin_id
+        and (parent is None or parent.block_number >= exit.coin_id),
+        RejectionReason.CHALLENGE_BEFORE_MINT,
+    )
     # Verify the leaf comes before the exit's parent
     require(earlier.block_number < exit.parent_block, RejectionReason.CHALLENGE_NOT_BEFORE_PARENT)
     # Verify no open challenge already names this leaf's block

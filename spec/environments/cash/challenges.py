@@ -19,6 +19,16 @@ parent". Each challenge refutes one way that claim can be false:
   and no later than the exit's parent. Unanswered at finalization, it cancels
   the exit.
 
+What an owner must check. These rules protect the owner of a coin whose
+history is valid *strictly*: from the mint to the owner's receipt, every
+committed block holds at the coin's key either nothing or exactly the next
+transfer (signed by the owner the previous leaf gave the coin to, naming that
+leaf's block). A wallet must refuse a coin whose history holds any other leaf
+(a forged transfer, or a former owner's second spend), even one that seems
+harmless: such a leaf before the exit's parent is a valid invalid-history
+challenge that nobody can answer, so the coin can no longer be exited by its
+holder (INV-26, INV-27).
+
 Every cancellation pays the exit's bond to the challenger (for an
 invalid-history challenge, at finalization, in ``spec.environments.cash.exits``);
 every answer pays the challenge's bond to whoever answered.
@@ -271,8 +281,13 @@ def validate_history_challenge(
     validate_witness(environment, depth, exit.coin_id, earlier)
     if operation.earlier_parent is not None:
         validate_witness(environment, depth, exit.coin_id, operation.earlier_parent)
-    # Verify the leaf is part of the coin's life (a coin has no history before its mint)
-    require(earlier.block_number >= exit.coin_id, RejectionReason.CHALLENGE_BEFORE_MINT)
+    parent = operation.earlier_parent
+    # Verify the leaf and its parent are part of the coin's life (no history before its mint)
+    require(
+        earlier.block_number >= exit.coin_id
+        and (parent is None or parent.block_number >= exit.coin_id),
+        RejectionReason.CHALLENGE_BEFORE_MINT,
+    )
     # Verify the leaf comes before the exit's parent (later ones are the other challenges')
     require(earlier.block_number < exit.parent_block, RejectionReason.CHALLENGE_NOT_BEFORE_PARENT)
     # Verify no open challenge already names this leaf's block

@@ -222,8 +222,8 @@ def process_start_coin_exit(state: SettlementState, operation: StartCoinExit) ->
         Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_KIND_MISMATCH``,
             ``ENVIRONMENT_IN_QUARANTINE``, ``COIN_UNKNOWN``, ``COIN_ALREADY_EXITED``,
             ``COIN_EXIT_ALREADY_OPEN``, any reason of :func:`validate_exit_history`,
-            ``EXIT_BOND_WRONG_AMOUNT``, ``INSUFFICIENT_FUNDS`` (for the bond),
-            ``INTEGER_OVERFLOW``.
+            ``EXIT_BOND_WRONG_AMOUNT``, ``INTEGER_OVERFLOW`` (the exitable time),
+            ``INSUFFICIENT_FUNDS`` (for the bond), ``INTEGER_OVERFLOW`` (bonds held).
     """
     environment = get_active_environment_of_kind(
         state, operation.environment_id, EnvironmentKind.CASH
