@@ -6,16 +6,16 @@ layer (``spec.environments.cash.records``, the environment's
 beside the shared ones, with :class:`CoinTables`, their typed reads and
 writes, which :class:`~reference.settlement.tables.SettlementTables` offers:
 
-=============================  ===================================================
-table                          holds
-=============================  ===================================================
-``settlement_coins``           every minted coin: token, amount, status; primary
-                               key (environment, coin id)
-``settlement_coin_exits``      every coin exit ever started; primary key
-                               (environment, exit id)
-``settlement_coin_challenges`` the open invalid-history challenges; primary key
-                               (environment, exit id, block of the challenging leaf)
-=============================  ===================================================
+===============================  ===================================================
+table                            holds
+===============================  ===================================================
+``settlement_coins``             every minted coin: token, amount, status; primary
+                                 key (environment, coin id)
+``settlement_coin_exits``        every coin exit ever started; primary key
+                                 (environment, exit id)
+``settlement_coin_challenges``   the open invalid-history challenges; primary key
+                                 (environment, exit id, block of the challenging leaf)
+===============================  ===================================================
 
 Coin ids and block numbers are stored as ``reference.columns`` says (8-byte
 big-endian BLOBs, so any ``Uint64`` binds safely and the key order is the
@@ -26,7 +26,7 @@ or one index range.
 Also here: how a ``CashRecords`` value is loaded into these tables, exported
 from them, and encoded from them as it streams (in key order, the canonical
 encoding's order), for ``reference.settlement.export`` and
-``reference.settlement.digest`` through the Cash kind's row.
+``reference.settlement.digest``  through the Cash kind's row.
 """
 
 from __future__ import annotations

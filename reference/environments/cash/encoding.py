@@ -8,7 +8,7 @@ union), concatenated directly instead of walked field by field, and hashed
 with :mod:`reference.hashing`.
 
 Sparse trees (:func:`compute_sparse_root`, :func:`compute_compact_proof`,
-:func:`compute_root_from_compact_proof`) hash exactly like the spec's: only
+:func:`is_valid_compact_proof`) hash exactly like the spec's: only
 the paths to occupied keys are computed, and an empty subtree's root comes
 from :func:`reference.merkle.get_empty_subtree_roots`.
 """
