@@ -36,6 +36,7 @@ def run_bench(arguments: argparse.Namespace) -> int:
     settings = BenchmarkSettings(
         transaction_counts=arguments.transactions,
         exit_counts=arguments.exits,
+        coin_counts=arguments.coins,
         workers=arguments.workers,
         spec_budget=arguments.spec_budget,
     )
@@ -70,9 +71,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="measure the reference node (block validation, exit processing) against the spec",
         description=(
             "Measure block validation and exit processing throughput of the reference node "
-            "and of the spec on the same work, beside this machine's secp256k1 public-key "
-            "recovery rate (the bound on signature checking). Spec runs whose projected time "
-            "exceeds --spec-budget are skipped."
+            "and of the spec on the same work, for payments and for Plasma Cash coins, beside "
+            "this machine's secp256k1 public-key recovery rate (the bound on signature "
+            "checking). Spec runs whose projected time exceeds --spec-budget are skipped."
         ),
     )
     parser.add_argument(
@@ -88,6 +89,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=(1_000, 10_000, 100_000),
         metavar="N,N,...",
         help="exit workload sizes (default: 1000,10000,100000)",
+    )
+    parser.add_argument(
+        "--coins",
+        type=parse_sizes,
+        default=(1_000, 10_000),
+        metavar="N,N,...",
+        help="Plasma Cash workload sizes: coins transferred, coins exited (default: 1000,10000)",
     )
     parser.add_argument(
         "--workers",

@@ -19,11 +19,11 @@ def test_bench_command_reports_every_workload() -> None:
     """Given tiny sizes.
 
     When ``plasma-spec bench --json`` runs,
-    Then it reports the recovery bound and one row per workload and size, with spec rates
-    for validation and exits and none for building.
+    Then it reports the recovery bound and one row per workload and size (payments and
+    Plasma Cash), with spec rates for validation and exits and none for building.
     """
     command = [sys.executable, "-m", "cli.main", "bench", "--transactions", "40,80"]
-    command += ["--exits", "30", "--json"]
+    command += ["--exits", "30", "--coins", "20", "--json"]
     run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
     report = json.loads(run.stdout)
     assert report["recovery_rate"] > 0
@@ -34,10 +34,14 @@ def test_bench_command_reports_every_workload() -> None:
         ("block validation", 80),
         ("block building", 80),
         ("exit processing", 30),
+        ("cash block validation", 20),
+        ("cash exits", 20),
     ]
     by_workload = {m["workload"]: m for m in report["measurements"]}
     assert by_workload["block validation"]["spec_rate"] > 0
     assert by_workload["exit processing"]["spec_rate"] > 0
+    assert by_workload["cash block validation"]["spec_rate"] > 0
+    assert by_workload["cash exits"]["spec_rate"] > 0
     assert by_workload["block building"]["spec_rate"] is None
 
 
@@ -80,3 +84,31 @@ def test_spec_budget_skips_runs_projected_past_it() -> None:
     seconds, note = budget.run("blocks", 80, lambda: None)
     assert seconds is None
     assert "projected 64 s" in note
+
+
+def test_cash_workloads_are_valid_in_the_spec() -> None:
+    """Given the Plasma Cash workloads at a small size.
+
+    When the spec applies them,
+    Then every transfer is accepted and every exit is finalized and paid.
+    """
+    from reference.benchmarks.cash import (
+        make_coin_block_workload,
+        make_coin_exit_workload,
+    )
+    from spec.environments.cash.chain import apply_coin_block
+    from spec.environments.cash.records import CashRecords, CoinExitStatus
+    from spec.settlement.transition import state_transition
+
+    blocks = make_coin_block_workload(30)
+    chain = blocks.genesis
+    for number, block in blocks.blocks:
+        chain = apply_coin_block(chain, number, block)
+    assert {coin.last_block for coin in chain.coins.values()} == {blocks.blocks[0][0]}
+    exits = make_coin_exit_workload(30)
+    state = exits.state
+    for operation in exits.operations:
+        state = state_transition(state, operation)
+    records = state.environments[0].kind_records
+    assert isinstance(records, CashRecords)
+    assert [e.status for e in records.exits.values()] == [CoinExitStatus.FINALIZED] * 30

@@ -134,8 +134,8 @@ def test_area_the_implementation_lacks_is_skipped_and_counted(
     """Given the reference announcing every capability but payments-chain.
 
     When conform runs differential traces,
-    Then the settlement traces run, the payments-chain ones are skipped and
-    counted as skipped, and it exits 0.
+    Then the settlement and cash-chain traces run, the payments-chain ones are
+    skipped and counted as skipped, and it exits 0.
     """
     assert conform(f"{FAULTY} without-payments-chain", tmp_path, "--traces", "5") == 0
     output = capsys.readouterr().out
@@ -143,4 +143,5 @@ def test_area_the_implementation_lacks_is_skipped_and_counted(
     assert (
         "Differential traces, payments-chain: skipped (lacks capability payments-chain)" in output
     )
-    assert "Differential areas: 1 run, 1 skipped" in output
+    assert "Differential traces, cash-chain: 5 (" in output
+    assert "Differential areas: 2 run, 1 skipped" in output

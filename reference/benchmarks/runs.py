@@ -1,6 +1,6 @@
 """Benchmarks: the reference node against the spec, beside the machine's signature bound.
 
-``plasma-spec bench`` runs three workloads and prints transactions (or exits)
+``plasma-spec bench`` runs five workloads and prints transactions (or exits)
 per second:
 
 - block validation: blocks of payments (one input, two outputs, each signed)
@@ -14,7 +14,14 @@ per second:
 - exit processing: queues of mature exits processed in calls of
   :data:`~reference.benchmarks.workloads.EXITS_PER_CALL` (reference
   :class:`~reference.settlement.simulator.SettlementSimulator` and
-  :func:`spec.settlement.transition.state_transition`).
+  :func:`spec.settlement.transition.state_transition`);
+- Plasma Cash block validation: blocks of coin transfers (one signature each)
+  applied to a Cash chain (reference
+  :class:`~reference.environments.cash.ledger.CashLedger`, spec
+  :func:`spec.environments.cash.chain.apply_coin_block`);
+- Plasma Cash exits: coin exits with their last two leaves (one signature
+  each), then one period, then every exit finalized and paid, on the settlement
+  simulator and the spec (``reference.benchmarks.cash``).
 
 Every payment needs one public-key recovery, so one core's secp256k1 recovery
 rate (measured first) bounds what signature checking allows; block validation
@@ -39,6 +46,14 @@ from dataclasses import dataclass
 
 from coincurve import PrivateKey, PublicKey
 
+from reference.benchmarks.cash import (
+    make_coin_block_workload,
+    make_coin_exit_workload,
+    run_reference_coin_blocks,
+    run_reference_coin_exits,
+    run_spec_coin_blocks,
+    run_spec_coin_exits,
+)
 from reference.benchmarks.workloads import (
     ENVIRONMENT_ID,
     BlockWorkload,
@@ -226,6 +241,8 @@ class BenchmarkSettings:
     """Sizes of the block workloads."""
     exit_counts: tuple[int, ...] = (1_000, 10_000, 100_000)
     """Sizes of the exit workloads."""
+    coin_counts: tuple[int, ...] = (1_000, 10_000)
+    """Sizes of the Plasma Cash workloads (coins transferred, coins exited)."""
     workers: int = 2
     """Signature-recovery threads of the reference ledger."""
     spec_budget: float = 120.0
@@ -274,7 +291,54 @@ def run_benchmarks(
         progress(f"exit processing: {count:,} exits, spec")
         spec_seconds, note = budget.run("exits", count, functools.partial(run_spec_exits, state))
         measurements.append(Measurement("exit processing", count, seconds, spec_seconds, note))
+    measurements += run_cash_benchmarks(settings, budget, directory, progress)
     return BenchmarkReport(recovery_rate, settings.workers, tuple(measurements))
+
+
+def run_cash_benchmarks(
+    settings: BenchmarkSettings,
+    budget: SpecBudget,
+    directory: str,
+    progress: Callable[[str], None],
+) -> list[Measurement]:
+    """Run the Plasma Cash workloads at every size of ``settings.coin_counts``."""
+    measurements = []
+    for count in settings.coin_counts:
+        progress(f"cash blocks: signing {count:,} coin transfers")
+        blocks = make_coin_block_workload(count)
+        progress(f"cash blocks: {count:,} transfers, reference")
+        seconds = measure(
+            functools.partial(
+                run_reference_coin_blocks, blocks, settings.workers, f"{directory}/coins-{count}"
+            )
+        )
+        progress(f"cash blocks: {count:,} transfers, spec")
+        spec_seconds, note = budget.run(
+            "cash blocks", count, functools.partial(run_spec_coin_blocks, blocks)
+        )
+        measurements.append(Measurement(CASH_BLOCKS, count, seconds, spec_seconds, note))
+        progress(f"cash exits: building {count:,} coins with their histories")
+        exits = make_coin_exit_workload(count)
+        progress(f"cash exits: {count:,} exits started and finalized, reference")
+        seconds = measure(
+            functools.partial(run_reference_coin_exits, exits, f"{directory}/coin-exits-{count}")
+        )
+        progress(f"cash exits: {count:,} exits, spec")
+        spec_seconds, note = budget.run(
+            "cash exits", count, functools.partial(run_spec_coin_exits, exits)
+        )
+        measurements.append(Measurement(CASH_EXITS, count, seconds, spec_seconds, note))
+    return measurements
+
+
+CASH_BLOCKS = "cash block validation"
+"""Name of the Plasma Cash block workload."""
+
+CASH_EXITS = "cash exits"
+"""Name of the Plasma Cash exit workload (start with two leaves, then finalize)."""
+
+SIGNATURE_CORES = {"block validation": None, CASH_BLOCKS: None, CASH_EXITS: 1}
+"""Workloads with one signature per item, and the cores they use (None: the workers)."""
 
 
 def format_report(report: BenchmarkReport) -> str:
@@ -284,14 +348,15 @@ def format_report(report: BenchmarkReport) -> str:
         f" (the bound on signature checking per core)",
         f"reference signature threads: {report.workers}",
         "",
-        f"{'workload':<17} {'size':>8} {'reference /s':>13} {'µs each':>8} {'per core':>9}"
+        f"{'workload':<21} {'size':>8} {'reference /s':>13} {'µs each':>8} {'per core':>9}"
         f" {'of bound':>9} {'spec /s':>9} {'ref/spec':>9}",
     ]
     for m in report.measurements:
-        validation = m.workload == "block validation"
-        per_core = m.reference_rate / report.workers if validation else None
+        per_core = None
+        if m.workload in SIGNATURE_CORES:
+            per_core = m.reference_rate / (SIGNATURE_CORES[m.workload] or report.workers)
         lines.append(
-            f"{m.workload:<17} {m.size:>8,} {m.reference_rate:>13,.0f}"
+            f"{m.workload:<21} {m.size:>8,} {m.reference_rate:>13,.0f}"
             f" {1e6 / m.reference_rate:>8,.1f}"
             f" {format_optional(per_core, '{:,.0f}'):>9}"
             f" {format_optional(per_core and per_core / report.recovery_rate, '{:.0%}'):>9}"
@@ -299,11 +364,12 @@ def format_report(report: BenchmarkReport) -> str:
             f" {format_optional(m.speedup, '{:,.1f}x'):>9}"
         )
         if m.spec_note:
-            lines.append(f"{'':<27}spec {m.spec_note}")
+            lines.append(f"{'':<31}spec {m.spec_note}")
     lines.append("")
     lines.append(
         "µs each: reference wall time per transaction or exit; it grows with log n where"
-        " an index is searched."
+        " an index is searched. Per core and of bound: for the workloads with one signature"
+        " per item (cash exits run on one core)."
     )
     return "\n".join(lines)
 
