@@ -6,7 +6,8 @@ operation. Then each predicate is shown to report a deliberately broken
 state or step (the catalog's UNIT_CAN_FAIL evidence), isolation and
 commutation are checked with a payments and a Cash environment under one
 settlement layer (Hypothesis draws the Cash operations), and INV-27's trace
-predicate, :func:`check_honest_coin_withdrawal`, judges whole histories.
+predicate (``adversary.cash.properties.check_honest_coin_withdrawal``)
+judges whole histories.
 
 Run: ``.venv/bin/pytest tests/test_cash_invariants.py -x -q -p no:cacheprovider``.
 """
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import spec.environments.cash.challenges as cash_challenges
+from adversary.cash.properties import check_honest_coin_withdrawal
 from fixtures import ALICE, BOB, MALLORY, OPERATOR, Actor, make_rules
 from fixtures.cash import CashWorld, make_cash_world
 from spec.environments.cash.challenges import (
@@ -29,7 +31,6 @@ from spec.environments.cash.challenges import (
     ChallengeCoinSpent,
     RespondCoinHistory,
 )
-from spec.environments.cash.coins import CoinMint, SignedTransfer
 from spec.environments.cash.exits import FinalizeCoinExit, StartCoinExit
 from spec.environments.cash.records import (
     CashRecords,
@@ -47,7 +48,6 @@ from spec.invariants.cash.coins import (
     check_coin_payout_steps,
     check_coin_payouts,
 )
-from spec.invariants.cash.reading import read_leaf_owner, read_signer
 from spec.invariants.evaluate import (
     check_settlement_pair,
     check_settlement_state,
@@ -55,7 +55,7 @@ from spec.invariants.evaluate import (
 )
 from spec.invariants.funds import check_solvency
 from spec.invariants.ids import InvariantId
-from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint64, Uint256
+from spec.primitives import NATIVE_TOKEN, Hash32, Uint64, Uint256
 from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
 from spec.settlement.state import EnvironmentKind, SettlementState, with_environment
 from spec.settlement.transition import Operation, state_transition
@@ -204,81 +204,6 @@ def run_attacks(story: Story) -> Story:
     world.advance(PERIOD // 2 + 1)
     world.apply(FinalizeCoinExit(Uint64(env), alice_exit))
     return story
-
-
-# INV-27's trace predicate
-
-
-def find_valid_history(world: CashWorld, env: int, coin: int) -> tuple[int, Address] | None:
-    """Return the block and owner of the last leaf of the coin's longest strictly valid history.
-
-    From the mint, every committed block of the environment (in order) must
-    hold at the coin's key nothing or exactly the next transfer, which names
-    the previous leaf's block and is signed by the owner that leaf gave the
-    coin to; the history ends before the first block that does not (or
-    whose leaves are withheld). None if the mint itself is not known.
-    """
-    mint = world.leaves.get((env, coin), {}).get(coin)
-    if not isinstance(mint, CoinMint):
-        return None
-    last = (coin, read_leaf_owner(mint))
-    for number in sorted(int(n) for n in world.state.environments[env].blocks if n > coin):
-        leaves = world.leaves.get((env, number))
-        if leaves is None:
-            break
-        leaf = leaves.get(coin)
-        if leaf is None:
-            continue
-        if (
-            not isinstance(leaf, SignedTransfer)
-            or (
-                int(leaf.transfer.previous_block),
-                read_signer(env, leaf),
-            )
-            != last
-        ):
-            break
-        last = (number, read_leaf_owner(leaf))
-    return last
-
-
-def has_signed_a_spend(world: CashWorld, env: int, coin: int, owner: Address) -> bool:
-    """Return whether ``owner`` signed a committed transfer of the coin (known leaves)."""
-    return any(
-        isinstance(leaf, SignedTransfer) and read_signer(env, leaf) == owner
-        for (leaf_env, _), leaves in world.leaves.items()
-        if leaf_env == env
-        for key, leaf in leaves.items()
-        if key == coin
-    )
-
-
-def check_honest_coin_withdrawal(
-    world: CashWorld, env: int, coin: int, owner: Address
-) -> list[str]:
-    """INV-27: an owner with a strictly valid history who never signed loses nothing.
-
-    Judged when the coin's longest strictly valid history (from the world's
-    leaves, the ground truth) ends with a leaf giving the coin to ``owner``
-    and ``owner`` never signed a committed transfer of the coin: then no exit
-    of the coin by anyone else was finalized, and no exit of ``owner`` was
-    cancelled (a finalized one was paid: INV-24 checks the amount). Traces
-    whose hypotheses do not hold are not judged.
-    """
-    history = find_valid_history(world, env, coin)
-    if history is None or history[1] != owner or has_signed_a_spend(world, env, coin, owner):
-        return []
-    records = world.state.environments[env].kind_records
-    assert isinstance(records, CashRecords)
-    violations = []
-    for exit_id, exit in records.exits.items():
-        if exit.coin_id != coin:
-            continue
-        if exit.owner != owner and exit.status == CoinExitStatus.FINALIZED:
-            violations.append(f"exit {exit_id} paid the coin to another owner")
-        if exit.owner == owner and exit.status == CoinExitStatus.CANCELLED:
-            violations.append(f"exit {exit_id} of the honest owner was cancelled")
-    return violations
 
 
 # Honest histories break nothing

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from adversary.cash.attacks import AttackCashActions
 from adversary.cash.game import COLLUDERS, ENV, HONEST_OWNERS, cash_action
+from adversary.cash.properties import check_honest_coin_withdrawal
 from fixtures import MALLORY, get_actor_name
 from spec.environments.cash.coins import SignedTransfer
 from spec.environments.cash.records import CoinExitStatus, CoinStatus
@@ -247,3 +248,5 @@ class CashGame(AttackCashActions):
                 self.fail(
                     f"Cash honest withdrawal: {get_actor_name(owner)}'s coin {coin} not paid to it"
                 )
+            for violation in check_honest_coin_withdrawal(self.ledger.world, ENV, coin, owner):
+                self.fail(f"INV-27 for {get_actor_name(owner)}'s coin {coin}: {violation}")

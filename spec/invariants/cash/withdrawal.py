@@ -3,10 +3,12 @@
 Whether an owner is honest and its history valid is a fact about the
 leaves of blocks, which the settlement state does not keep (it stores
 roots). So the property is judged on whole traces by whoever keeps the
-leaves: its trace predicate is ``tests.test_cash_invariants.check_honest_coin_withdrawal``
-(it judges a ``fixtures.cash.CashWorld``, whose leaves are the ground
-truth), and the Z3 bounded check of ``proofs.models.cash.bmc`` checks it on
-every trace of a one-coin model up to a depth.
+leaves: its trace predicate is
+``adversary.cash.properties.check_honest_coin_withdrawal`` (it judges a
+``fixtures.cash.CashWorld``, whose leaves are the ground truth; the Cash
+stateful machine calls it at the end of every trace), and the Z3 bounded
+check of ``proofs.models.cash.bmc`` checks it on every trace of a one-coin
+model up to a depth.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ COIN_HONEST_WITHDRAWAL = Invariant(
         "starting invalid exits of the coin, each cancelled with its bond paid to the "
         "challenger."
     ),
-    predicates=Predicates(trace=("tests.test_cash_invariants.check_honest_coin_withdrawal",)),
+    predicates=Predicates(trace=("adversary.cash.properties.check_honest_coin_withdrawal",)),
     checks=(
         Z3_BOUNDED_CASH,
         Check(
