@@ -1,13 +1,16 @@
 """The ``plasma-spec devnet`` subcommand: run the reference node's parties in a local demo.
 
 ``plasma-spec devnet [--data DIR] [--seed N] [--quiet]`` starts, on this
-machine, the settlement simulator, two environments with their operators, a
-watcher per environment and four wallets (Mallory is the attacker), each with
-its own SQLite file in the data directory; it makes deposits and payments,
-then plays two attacks (an invalid block paying Mallory from nowhere, and an
-exit of an output she already spent), and prints step by step what every
-party does, a summary of balances and the checks of the outcome
-(``reference.devnet.script``, ``reference.devnet.report``).
+machine, the settlement simulator, two payments environments with their
+operators, a watcher per environment and four wallets (Mallory is the
+attacker), and a Plasma Cash environment with its operator, coin wallets and
+coin watchers, each party with its own SQLite file in the data directory; it
+makes deposits, payments and coin transfers, then plays three attacks (an
+invalid block paying Mallory from nowhere, an exit of an output she already
+spent, and a forged transfer of Dave's coin to her), and prints step by step
+what every party does, a summary of balances and the checks of the outcome
+(``reference.devnet.script``, ``reference.devnet.report`` and their Cash
+counterparts).
 
 Exit status: 0 when the demo's expectations hold, 1 when one does not, 2
 when the data directory already holds a devnet.
@@ -28,10 +31,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``devnet`` subcommand to ``commands``."""
     parser = commands.add_parser(
         "devnet",
-        help="run a local devnet: two environments, an invalid block, watchers, exits",
+        help="run a local devnet: payments and Plasma Cash environments, attacks, watchers",
         description=(
-            "Run the reference node's parties on this machine (settlement layer, two "
-            "operators, two watchers, four wallets), play deposits, payments and two attacks, "
+            "Run the reference node's parties on this machine (settlement layer, two payments "
+            "operators and watchers, four wallets, a Plasma Cash operator with coin wallets and "
+            "coin watchers), play deposits, payments, coin transfers and three attacks, "
             "and check that the watchers answer them and honest users keep their funds "
             "(exit 0 if so, 1 if not)."
         ),

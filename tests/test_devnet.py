@@ -11,10 +11,15 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from fixtures import BOB, TOKEN_A, WATCHER
+from fixtures import BOB, DAVE, TOKEN_A, WATCHER
+from reference.devnet.network import CASH_ENVIRONMENT
 from reference.devnet.report import run_devnet
 from reference.devnet.script import ATTACKED, HEALTHY
 from reference.parties.board import BlockBoard
+from reference.parties.coin_board import CoinBoard
+from reference.parties.coin_operator import CoinOperator
+from reference.parties.coin_wallet import CoinStatus, CoinWallet
+from reference.parties.coin_watcher import CoinWatcher
 from reference.parties.operator import Operator
 from reference.parties.wallet import Wallet
 from reference.parties.watcher import Watcher
@@ -42,19 +47,29 @@ def test_demo_meets_its_expectations_and_tells_the_story(tmp_path: Path) -> None
 
     When the demo runs,
     Then every check passes, the steps are numbered with progress, and the
-    output shows both attacks and the watchers' answers: the invalid block
-    alarm with its deadline, the challenge, and the forged exit paid nothing.
+    output shows both payments attacks and the watchers' answers: the invalid
+    block alarm with its deadline, the challenge, and the forged exit paid
+    nothing; and the Cash story: histories checked, the griefing challenge
+    answered, the stolen coin refused by the thief's own wallet, the thief's
+    exit challenged and cancelled, and the rightful owner paid.
     """
     passed, lines = run_quietly(tmp_path)
     text = "\n".join(lines)
     assert passed
-    assert lines[1].startswith("[ 1/16]") and any(line.startswith("[16/16]") for line in lines)
+    assert lines[1].startswith("[ 1/27]") and any(line.startswith("[27/27]") for line in lines)
     assert "ATTACK: operator (env 0) commits block 12 paying mallory 1000 from nowhere" in text
     assert "! watcher of env 0: block 12 of environment 0 is invalid" in text
     assert "was refused (tx_input_not_unspent)" in text
     assert "! watcher of env 1: exit 0 of output 2:0:0 was challenged" in text
     assert "mallory 12:0:0: paid 0 of 1000" in text
-    assert lines[-1].startswith("Result: the demo's expectations hold (14 checks")
+    assert "carol's wallet checked coin 1's history (4 blocks, a proof each) and accepts it" in text
+    assert "! coin watcher of carol: exit 0 of coin 1: the history challenge at block 1" in text
+    assert "ATTACK: cash-operator (env 2) commits block 12: dave's coin 2 to mallory" in text
+    assert "mallory's own wallet checked the coin's history: refused" in text
+    assert "! coin watcher of dave: exit 1 of coin 2 by another owner challenged" in text
+    assert "mallory finalizes her exit 1: cancelled" in text
+    assert "! coin watcher of dave: exit 2 of coin 2 finalized: paid" in text
+    assert lines[-1].startswith("Result: the demo's expectations hold (25 checks")
     assert "FAILED" not in text
 
 
@@ -73,11 +88,14 @@ def test_parties_reopened_from_the_data_directory_are_where_the_demo_left_them(
 ) -> None:
     """Given the data directory of a finished demo.
 
-    When the settlement layer, the board, env 0's watcher, env 1's operator and
-    Bob's wallet are reopened from their files,
+    When the settlement layer, the board, env 0's watcher, env 1's operator,
+    Bob's wallet, the Cash operator, and Dave's coin wallet and watcher are
+    reopened from their files,
     Then the watcher raises nothing new and still knows block 12 was bad, the
     forged exit stays paid nothing, and Bob's wallet holds in env 1 exactly what
-    env 1's operator says he owns.
+    env 1's operator says he owns; the Cash operator holds no live coin, Dave's
+    wallet still has coin 2's history (forgeries included) and his watcher
+    raises nothing new.
     """
     assert run_quietly(tmp_path)[0]
     settlement = SettlementSimulator.open(Store(tmp_path / "settlement.sqlite"))
@@ -91,6 +109,20 @@ def test_parties_reopened_from_the_data_directory_are_where_the_demo_left_them(
     assert settlement.get_open_exits(ATTACKED) == []
     owned = sum(int(o.amount) for _, o in operator.ledger.get_outputs_of(BOB.address))
     assert bob.get_balance(HEALTHY, TOKEN_A) == owned > 0
+    coin_board = CoinBoard(board.store)
+    cash_operator = CoinOperator.open(
+        Store(tmp_path / "cash-operator.sqlite"), settlement, coin_board
+    )
+    assert cash_operator.ledger.coins == {} and cash_operator.follow_exits() == 0
+    depth = int(TINY.coin_tree_depth)
+    dave = CoinWallet(Store(tmp_path / "coin-wallet-dave.sqlite"), DAVE.key, depth)
+    assert dave.list_coin_statuses(CASH_ENVIRONMENT) == [(2, CoinStatus.EXITED)]
+    history = dave.get_history(CASH_ENVIRONMENT, 2)
+    assert [int(r.block_number) for r in history if r.leaf is not None] == [2, 4, 12, 16]
+    assert [int(r.block_number) for r in dave.list_intrusions(CASH_ENVIRONMENT, 2)] == [12, 16]
+    store = Store(tmp_path / "coin-watcher-dave.sqlite")
+    watcher_of_dave = CoinWatcher(store, dave, settlement, coin_board, CASH_ENVIRONMENT)
+    assert watcher_of_dave.tick() == []
 
 
 def test_command_exits_zero_and_refuses_a_used_data_directory(
@@ -122,3 +154,24 @@ def test_command_exits_one_when_the_watchers_are_asleep(
     output = capsys.readouterr().out
     assert "[FAILED] the watcher of env 0 flagged block 12 as invalid" in output
     assert "mallory 12:0:0: paid" in output and "paid 0 of 1000" not in output
+
+
+def test_command_exits_one_when_the_coin_watchers_are_asleep(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given coin watchers that never act.
+
+    When the demo runs,
+    Then nobody answers the griefing challenge or challenges the thief: Mallory
+    finalizes her exit of the stolen coin and is paid, Dave's exit is refused,
+    the Cash checks fail and the command exits 1 (the payments checks still pass).
+    """
+    monkeypatch.setattr(CoinWatcher, "tick", lambda self: [])
+    assert run_command() == 1
+    output = capsys.readouterr().out
+    assert "mallory finalizes her exit 1: paid" in output
+    assert "dave's exit of coin 2 is refused (coin_already_exited)" in output
+    assert "[FAILED] dave's watcher challenged mallory's exit" in output
+    assert "[FAILED] carol's watcher answered mallory's griefing challenge" in output
+    assert "[ok] the watcher of env 0 flagged block 12 as invalid" in output
+    assert "[ok] the watcher won mallory's bond (50 native)" in output

@@ -2,7 +2,12 @@
 
 - :mod:`reference.devnet.network`: :class:`~reference.devnet.network.Devnet`,
   the parties wired together, and the actions a demo needs;
+- :mod:`reference.devnet.cash_network`: the Plasma Cash environment's parties
+  (:class:`~reference.devnet.cash_network.CashParties`);
 - :mod:`reference.devnet.script`: the demo's steps (payments, two attacks,
-  the watchers' answers);
-- :mod:`reference.devnet.report`: running the demo, its summary and its checks.
+  the watchers' answers), followed by the Cash story of
+  :mod:`reference.devnet.cash_script` (coin transfers, a griefing challenge,
+  a stolen coin recovered);
+- :mod:`reference.devnet.report`: running the demo, its summary and its
+  checks, with the Cash story's in :mod:`reference.devnet.cash_report`.
 """

@@ -1,8 +1,9 @@
 """A local devnet: every party of a small Plasma deployment on one machine.
 
-The settlement simulator, two environments with their operators and
-watchers, and a few wallets, each party with its own SQLite file in one
-data directory.
+The settlement simulator, two payments environments with their operators
+and watchers, a Plasma Cash environment with its operator, coin wallets and
+coin watchers (:class:`~reference.devnet.cash_network.CashParties`), and a
+few wallets, each party with its own SQLite file in one data directory.
 
 :class:`Devnet` wires the parties together and offers the actions a demo
 needs (deposit, pay, exit, process exits, let time pass). Each action goes
@@ -12,12 +13,15 @@ as a root on the settlement layer and published on the board, from which
 every wallet and watcher learns it. After every action the watchers check
 what is new and their alerts are collected.
 
-Files in the data directory: ``settlement.sqlite``, ``board.sqlite``,
-``operator-<env>.sqlite``, ``watcher-<env>.sqlite`` and ``wallet-<name>.sqlite``.
+Files in the data directory: ``settlement.sqlite``, ``board.sqlite`` (the
+payments blocks and the Cash leaves), ``operator-<env>.sqlite``,
+``watcher-<env>.sqlite`` and ``wallet-<name>.sqlite``, and the Cash parties'
+files (``reference.devnet.cash_network``).
 
 The demo script that drives a devnet is ``reference.devnet.script``; the
 settlement genesis is ``fixtures.make_funded_genesis`` (every party funded with
-:data:`FUNDS` of the native token and of token A, at the fixtures' start time).
+:data:`FUNDS` of the native token, of token A and of token B, the Cash coins'
+token, at the fixtures' start time).
 """
 
 from __future__ import annotations
@@ -28,15 +32,18 @@ from fixtures import (
     ALICE,
     BOB,
     CAROL,
+    DAVE,
     MALLORY,
     OPERATOR,
     OPERATOR_TWO,
     TOKEN_A,
+    TOKEN_B,
     WATCHER,
     Actor,
     make_funded_genesis,
     make_rules,
 )
+from reference.devnet.cash_network import CASH_OPERATOR, CashParties
 from reference.parties.board import BlockBoard, make_deposit
 from reference.parties.operator import Operator
 from reference.parties.wallet import Wallet
@@ -61,7 +68,10 @@ USERS = (ALICE, BOB, CAROL, MALLORY)
 OPERATORS = (OPERATOR, OPERATOR_TWO)
 """Operator of environment 0 and of environment 1."""
 
-PARTIES = (*USERS, *OPERATORS, WATCHER)
+CASH_ENVIRONMENT = Uint64(len(OPERATORS))
+"""The Plasma Cash environment (registered after the two payments environments)."""
+
+PARTIES = (*USERS, DAVE, *OPERATORS, CASH_OPERATOR, WATCHER)
 """Everyone with a settlement-layer account."""
 
 FUNDS = 10_000
@@ -83,7 +93,7 @@ class Devnet:
         genesis = make_funded_genesis(
             PRESET,
             accounts=[actor.address for actor in PARTIES],
-            tokens=(NATIVE_TOKEN, TOKEN_A),
+            tokens=(NATIVE_TOKEN, TOKEN_A, TOKEN_B),
             funds=FUNDS,
         )
         self.settlement = SettlementSimulator.create(self.open_store("settlement"), genesis)
@@ -95,6 +105,10 @@ class Devnet:
             self.settlement.apply(
                 RegisterEnvironment(operator.address, EnvironmentKind.PAYMENTS, rules)
             )
+        cash_rules = make_rules(PRESET)
+        self.settlement.apply(
+            RegisterEnvironment(CASH_OPERATOR.address, EnvironmentKind.CASH, cash_rules)
+        )
         self.advance(int(PRESET.quarantine_period))
         self.operators = [
             Operator.create(
@@ -121,8 +135,12 @@ class Devnet:
             for actor in USERS
         }
         """Each user's wallet, by name."""
+        self.cash = CashParties(
+            self.open_store, self.settlement, self.board.store, CASH_ENVIRONMENT
+        )
+        """The Cash environment's parties."""
         self.alerts: list[Alert] = []
-        """Every alert the watchers raised, in order."""
+        """Every alert the payments watchers raised, in order."""
 
     def open_store(self, name: str) -> Store:
         """Return the store of one party, in the data directory."""
@@ -130,8 +148,8 @@ class Devnet:
 
     @property
     def environment_ids(self) -> tuple[Uint64, ...]:
-        """Ids of the registered environments."""
-        return tuple(Uint64(env) for env in range(self.settlement.get_environment_count()))
+        """Ids of the payments environments."""
+        return tuple(Uint64(env) for env in range(len(OPERATORS)))
 
     @property
     def time(self) -> Uint64:
@@ -154,7 +172,7 @@ class Devnet:
         return self.settlement.time
 
     def watch(self) -> list[Alert]:
-        """Let every watcher check what is new; return (and keep) their new alerts."""
+        """Let every payments watcher check what is new; return (and keep) their new alerts."""
         raised = [alert for watcher in self.watchers for alert in watcher.tick()]
         self.alerts.extend(raised)
         return raised
@@ -266,6 +284,13 @@ class Devnet:
             int(self.settlement.get_balance(address, NATIVE_TOKEN)),
         )
 
+    def get_balances_of(self, address: Address, token: Address) -> tuple[int, int]:
+        """Return an account's settlement balances: (``token``, native)."""
+        return (
+            int(self.settlement.get_balance(address, token)),
+            int(self.settlement.get_balance(address, NATIVE_TOKEN)),
+        )
+
     def get_holdings(self, actor: Actor) -> list[int]:
         """Return what ``actor``'s wallet holds of token A in each environment."""
         wallet = self.wallets.get(actor.name)
@@ -285,5 +310,6 @@ class Devnet:
         stores += [operator.ledger.store for operator in self.operators]
         stores += [watcher.ledger.store for watcher in self.watchers]
         stores += [wallet.store for wallet in self.wallets.values()]
+        stores += self.cash.list_stores()
         for store in stores:
             store.close()

@@ -8,7 +8,10 @@ child chains, and whether that is all their own payments explain), and
 checks the demo's expectations: the mempool refused the double spend, the
 watchers found both attacks, every honest user got back in full what it held
 in the attacked environment, the forged exit was paid nothing, and the
-healthy environment was not affected.
+healthy environment was not affected; then the Plasma Cash story's own
+summary and checks (:mod:`reference.devnet.cash_report`). Native-token
+changes in the payments summary are those of the payments story (up to the
+start of the Cash story, which comes last); the Cash summary shows the rest.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fixtures import ALICE, BOB, CAROL, MALLORY, OPERATOR, OPERATOR_TWO, TOKEN_A, WATCHER, Actor
+from reference.devnet.cash_report import make_cash_checks, summarize_cash
 from reference.devnet.network import Devnet
 from reference.devnet.script import (
     ATTACKED,
@@ -71,7 +75,7 @@ def run_devnet(directory: Path, seed: int = 0, say: Say = print) -> DevnetResult
     genesis = {actor.name: devnet.get_balances(actor.address) for actor in SUMMARY_PARTIES}
     script = DemoScript(devnet, seed, say)
     script.run()
-    for line in summarize(script, genesis):
+    for line in [*summarize(script, genesis), *summarize_cash(script.cash)]:
         say(line)
     checks = tuple(make_checks(script, genesis))
     devnet.close()
@@ -111,7 +115,7 @@ def summarize(script: DemoScript, genesis: dict[str, tuple[int, int]]) -> list[s
         holdings = devnet.get_holdings(actor)
         net = compute_net(script, actor, genesis)
         explained = script.net.get(actor.name, 0)
-        native_change = native - genesis[actor.name][1]
+        native_change = get_payments_native_change(script, actor, native, genesis)
         lines.append(
             f"  {actor.name:<13}{token - genesis[actor.name][0]:>+11}{holdings[0]:>7}"
             f"{holdings[1]:>7}{net:>+7}{explained:>+10}{native_change:>+8}  "
@@ -134,8 +138,17 @@ def describe(unexplained: int, native_change: int) -> str:
     return ", ".join(parts) if parts else "nothing gained or lost"
 
 
+def get_payments_native_change(
+    script: DemoScript, actor: Actor, native: int, genesis: dict[str, tuple[int, int]]
+) -> int:
+    """Return an actor's native change by the payments story (up to the Cash story's start)."""
+    before_cash = script.cash.start_balances.get(actor.name)
+    return (native if before_cash is None else before_cash[1]) - genesis[actor.name][1]
+
+
 def make_checks(script: DemoScript, genesis: dict[str, tuple[int, int]]) -> list[Check]:
-    """Return every expectation of the demo, checked."""
+    """Return every expectation of the demo, checked (the Cash story's last)."""
+    cash = make_cash_checks(script.cash)
     return [
         *check_mempool(script),
         *check_invalid_block(script),
@@ -143,6 +156,7 @@ def make_checks(script: DemoScript, genesis: dict[str, tuple[int, int]]) -> list
         *check_spent_exit(script, genesis),
         *check_isolation(script),
         *check_books(script, genesis),
+        *(Check(description, passed) for description, passed in cash),
     ]
 
 
@@ -226,7 +240,8 @@ def check_spent_exit(script: DemoScript, genesis: dict[str, tuple[int, int]]) ->
     bond = int(devnet.get_bond(HEALTHY))
 
     def native_change(actor: Actor) -> int:
-        return devnet.get_balances(actor.address)[1] - genesis[actor.name][1]
+        native = devnet.get_balances(actor.address)[1]
+        return get_payments_native_change(script, actor, native, genesis)
 
     return [
         Check(

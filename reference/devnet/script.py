@@ -14,6 +14,10 @@ The script (:class:`DemoScript`) runs on a :class:`~reference.devnet.network.Dev
 4. Environment 1 keeps working (isolation); time passes; environment 0's exit
    queue is processed: the honest exits come first and are paid in full, and
    Mallory's forged exit meets an empty vault.
+5. The Plasma Cash story in environment 2 (:mod:`reference.devnet.cash_script`):
+   coins change hands with their histories checked, a griefing history
+   challenge is answered, and a coin stolen by the byzantine Cash operator is
+   recovered by its owner's watcher.
 
 Amounts depend on the seed; the outcome does not. :mod:`reference.devnet.report`
 prints the summary and checks the expectations.
@@ -35,7 +39,9 @@ from fixtures import (
     Actor,
     get_actor_name,
 )
-from reference.devnet.network import Devnet
+from reference.devnet.cash_network import CASH_OPERATOR
+from reference.devnet.cash_script import CashStory
+from reference.devnet.network import CASH_ENVIRONMENT, Devnet
 from reference.parties.board import format_position
 from reference.parties.wallet import OwnedOutput
 from reference.parties.watcher import AlertKind
@@ -90,6 +96,8 @@ class DemoScript:
             "alice-bob-healthy": rng.randrange(10, 50),
         }
         """Amounts of the deposits and payments."""
+        self.cash = CashStory(devnet, seed)
+        """The Plasma Cash story (its amounts drawn from the same seed)."""
         self.net: dict[str, int] = {}
         """Per actor, the token-A gain the payments explain (received - sent - fees)."""
         self.refusal: Rejected | None = None
@@ -128,6 +136,7 @@ class DemoScript:
             lambda: self.pay(ALICE, BOB, HEALTHY, "alice-bob-healthy"),
             self.wait_for_maturity,
             self.process_exits,
+            *self.cash.list_steps(),
         ]
 
     def run(self) -> None:
@@ -142,15 +151,21 @@ class DemoScript:
                 self.say(f"        {line}")
             for alert in self.devnet.watch():
                 self.say(f"        ! watcher of env {int(alert.environment_id)}: {alert.message}")
+            for name, _, coin_alert in self.devnet.cash.watch():
+                self.say(f"        ! coin watcher of {name}: {coin_alert.message}")
 
     # Honest traffic
 
     def start(self) -> str:
         """Describe the devnet that was started."""
         names = ", ".join(self.devnet.wallets)
+        cash_names = ", ".join(self.devnet.cash.wallets)
+        guarded = ", ".join(self.devnet.cash.watchers)
         return (
             f"devnet up: settlement layer, env 0 run by {OPERATOR.name}, env 1 run by "
-            f"{OPERATOR_TWO.name}, a watcher on each, wallets {names}"
+            f"{OPERATOR_TWO.name}, a watcher on each, wallets {names}; env "
+            f"{int(CASH_ENVIRONMENT)} (Plasma Cash) run by {CASH_OPERATOR.name}, a coin wallet "
+            f"for {cash_names} and a coin watcher for {guarded}"
         )
 
     def deposit(self, actor: Actor, environment_id: Uint64, key: str) -> str:
