@@ -3,17 +3,25 @@
 Reading order:
 
 1. ``spec.errors``: rejection reasons, one per rule.
-2. ``spec.primitives``, ``spec.crypto``, ``spec.encoding``, ``spec.merkle``:
-   values, hashes and signatures, the canonical encoding, Merkle trees.
+2. ``spec.primitives``, ``spec.crypto``, ``spec.encoding``, ``spec.merkle``,
+   ``spec.sparse_merkle``: values, hashes and signatures, the canonical
+   encoding, Merkle trees (dense, and sparse with compact proofs).
 3. ``spec.presets``: numeric parameters (``tiny``, ``full``).
 4. ``spec.settlement``: the settlement layer (root contract), the same for
    every environment kind, and ``spec.dispatch``: the operation tables.
 5. ``spec.environments``: environment kinds, the interface the settlement
-   layer calls and the registry; ``spec.environments.payments``: the payments
-   kind (transactions, child chain, exit game).
+   layer calls, the registry and the kinds' settlement records;
+   ``spec.environments.payments``: the payments kind (transactions, child
+   chain, exit game); ``spec.environments.cash``: the Plasma Cash kind (coins,
+   sparse-tree blocks, child chain, per-coin exit game).
 6. ``spec.digest``: canonical state digests.
 7. ``spec.invariants``: the invariant catalog.
 """
 
-SPEC_VERSION = "0.1.0"
-"""Version of the specification; conformance vectors name it."""
+SPEC_VERSION = "0.2.0"
+"""Version of the specification; conformance vectors name it.
+
+0.2.0 added the Plasma Cash kind: the preset's ``coin_tree_depth``, each
+environment's ``kind_records``, settlement operations 7 to 12, and the
+reason ``environment_kind_mismatch`` for the payments exit operations.
+"""

@@ -32,7 +32,7 @@ SPEC = ROOT / "spec"
 REFERENCE = ROOT / "reference"
 
 SAMPLE_REPORT = {
-    "spec_version": "0.1.0",
+    "spec_version": "0.2.0",
     "passed": True,
     "checks": 2,
     "failed": 0,
