@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from reference.columns import load_u64, store_u64
 from reference.environments.payments.encoding import compute_transaction_leaf, encode_block
 from reference.merkle import compute_root
+from reference.parties.cursor import ExitCursor
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.encoding import decode
@@ -105,19 +106,6 @@ def make_deposit(settlement: SettlementSimulator, board: BlockBoard, deposit: De
     return number
 
 
-FOLLOWER_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS follower_cursor (
-        environment_id INTEGER PRIMARY KEY,
-        next_exit_id INTEGER NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS follower_open (
-        environment_id INTEGER NOT NULL,
-        exit_id INTEGER NOT NULL,
-        PRIMARY KEY (environment_id, exit_id)
-    ) WITHOUT ROWID""",
-)
-"""The exit follower's tables: the next exit id to read, and the exits seen open."""
-
 IdentifiedExit = tuple[Uint64, Exit]
 """An exit with its id."""
 
@@ -145,41 +133,18 @@ class ExitFollower:
         """The settlement layer read."""
         self.environment_id = environment_id
         """The environment followed."""
-        with store.transaction() as connection:
-            for statement in FOLLOWER_SCHEMA:
-                connection.execute(statement)
-            connection.execute(
-                "INSERT OR IGNORE INTO follower_cursor VALUES (?, 0)", (int(environment_id),)
-            )
+        self.cursor = ExitCursor(store, "", environment_id)
+        """Where the follower is: the next exit id, and the exits seen open."""
 
     def poll(self) -> tuple[list[IdentifiedExit], list[IdentifiedExit]]:
         """Return the exits started since the last poll, and the ones that ended since."""
-        environment = int(self.environment_id)
-        connection = self.store.connection
-        (start,) = connection.execute(
-            "SELECT next_exit_id FROM follower_cursor WHERE environment_id = ?", (environment,)
-        ).fetchone()
+        start, tracked = self.cursor.read()
         count = self.settlement.get_exit_count(self.environment_id)
-        new = [(Uint64(i), self.read_exit(i)) for i in range(int(start), count)]
-        tracked = [
-            exit_id
-            for (exit_id,) in connection.execute(
-                "SELECT exit_id FROM follower_open WHERE environment_id = ?", (environment,)
-            )
-        ]
+        new = [(Uint64(i), self.read_exit(i)) for i in range(start, count)]
         candidates = [(Uint64(i), self.read_exit(i)) for i in tracked] + new
         finished = [(i, e) for i, e in candidates if e.status != ExitStatus.OPEN]
-        opened = [(environment, int(i)) for i, e in new if e.status == ExitStatus.OPEN]
-        with self.store.transaction() as writer:
-            writer.execute(
-                "UPDATE follower_cursor SET next_exit_id = ? WHERE environment_id = ?",
-                (count, environment),
-            )
-            writer.executemany("INSERT INTO follower_open VALUES (?, ?)", opened)
-            writer.executemany(
-                "DELETE FROM follower_open WHERE environment_id = ? AND exit_id = ?",
-                [(environment, int(i)) for i, _ in finished],
-            )
+        still_open = [int(i) for i, e in candidates if e.status == ExitStatus.OPEN]
+        self.cursor.write(count, still_open)
         return new, finished
 
     def read_exit(self, exit_id: int) -> Exit:

@@ -30,6 +30,7 @@ from reference.environments.cash.encoding import (
     encode_leaf,
     get_leaf_coin,
 )
+from reference.parties.cursor import ExitCursor
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.encoding import decode_as
@@ -143,19 +144,6 @@ def make_coin_deposit(
     return number
 
 
-FOLLOWER_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS coin_follower_cursor (
-        environment_id INTEGER PRIMARY KEY,
-        next_exit_id INTEGER NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS coin_follower_open (
-        environment_id INTEGER NOT NULL,
-        exit_id INTEGER NOT NULL,
-        PRIMARY KEY (environment_id, exit_id)
-    ) WITHOUT ROWID""",
-)
-"""The coin exit follower's tables: the next exit id to read, and the exits seen open."""
-
 IdentifiedCoinExit = tuple[Uint64, CoinExit]
 """A coin exit with its id."""
 
@@ -177,44 +165,17 @@ class CoinExitFollower:
         """The settlement layer read."""
         self.environment_id = environment_id
         """The Cash environment followed."""
-        with store.transaction() as connection:
-            for statement in FOLLOWER_SCHEMA:
-                connection.execute(statement)
-            connection.execute(
-                "INSERT OR IGNORE INTO coin_follower_cursor VALUES (?, 0)", (int(environment_id),)
-            )
+        self.cursor = ExitCursor(store, "coin_", environment_id)
+        """Where the follower is: the next coin exit id, and the exits seen open."""
 
     def poll(self) -> tuple[list[IdentifiedCoinExit], list[IdentifiedCoinExit]]:
         """Return the exits still open (new ones included), and the ones that ended since."""
-        environment = int(self.environment_id)
-        connection = self.store.connection
-        (start,) = connection.execute(
-            "SELECT next_exit_id FROM coin_follower_cursor WHERE environment_id = ?",
-            (environment,),
-        ).fetchone()
+        start, tracked = self.cursor.read()
         count = self.settlement.get_coin_exit_count(self.environment_id)
-        tracked = [
-            int(exit_id)
-            for (exit_id,) in connection.execute(
-                "SELECT exit_id FROM coin_follower_open WHERE environment_id = ? ORDER BY exit_id",
-                (environment,),
-            )
-        ]
         candidates = [(Uint64(i), self.read_exit(i)) for i in [*tracked, *range(start, count)]]
         still_open = [(i, e) for i, e in candidates if e.status == CoinExitStatus.OPEN]
         ended = [(i, e) for i, e in candidates if e.status != CoinExitStatus.OPEN]
-        with self.store.transaction() as writer:
-            writer.execute(
-                "UPDATE coin_follower_cursor SET next_exit_id = ? WHERE environment_id = ?",
-                (count, environment),
-            )
-            writer.execute(
-                "DELETE FROM coin_follower_open WHERE environment_id = ?", (environment,)
-            )
-            writer.executemany(
-                "INSERT INTO coin_follower_open VALUES (?, ?)",
-                [(environment, int(i)) for i, _ in still_open],
-            )
+        self.cursor.write(count, [int(i) for i, _ in still_open])
         return still_open, ended
 
     def read_exit(self, exit_id: int) -> CoinExit:
