@@ -178,6 +178,18 @@ CASH_STEPS_PER_RUN = 120
 """Operations per Cash run."""
 
 
+def differential_settings(runs: int) -> settings:
+    """Return the Hypothesis settings of a differential test of ``runs`` runs (reproducible)."""
+    return settings(
+        max_examples=runs,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+
 def test_reference_agrees_with_spec_on_generated_operations() -> None:
     """Given runs from a state with huge rules, a crafted environment and a near-max whale.
 
@@ -189,14 +201,7 @@ def test_reference_agrees_with_spec_on_generated_operations() -> None:
     reasons: Counter[RejectionReason] = Counter()
     accepted: Counter[str] = Counter()
 
-    @settings(
-        max_examples=RUNS,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    @differential_settings(RUNS)
     @given(st.randoms(use_true_random=True))
     def run(random: Random) -> None:
         pair, knowledge, chooser = (
@@ -230,14 +235,7 @@ def test_reference_agrees_with_spec_on_generated_cash_histories() -> None:
     reasons: Counter[RejectionReason] = Counter()
     accepted: Counter[str] = Counter()
 
-    @settings(
-        max_examples=CASH_RUNS,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    @differential_settings(CASH_RUNS)
     @given(st.randoms(use_true_random=True))
     def run(random: Random) -> None:
         pair, knowledge, chooser = (
