@@ -21,12 +21,15 @@ import inspect
 import random
 import time
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, Protocol, TextIO
 
+from adversary.cash.game import CASH_ACTIONS
+from adversary.cash.machine import CASH_PROFILES, replay_cash_trace, run_cash_machine
 from adversary.payments.game import ACTIONS
-from adversary.payments.machine import MachineRun, MachineStats, replay_trace, run_machine
+from adversary.payments.machine import PROFILES, MachineRun, replay_trace, run_machine
 from adversary.trace import Trace, TraceFileError, load_trace, save_trace
 
 BATCH_TRACES = 25
@@ -68,6 +71,38 @@ class FuzzResult:
         return self.traces / self.seconds if self.seconds else 0.0
 
 
+class TraceCounts(Protocol):
+    """What a machine reports after each trace: its running counts."""
+
+    traces: int
+    """Traces run so far."""
+    steps: int
+    """Rule steps run so far."""
+
+
+@dataclass(frozen=True)
+class FuzzGame:
+    """One adversarial game the fuzzer can run: its machine, its replay and its actions."""
+
+    run: Callable[..., MachineRun]
+    """Runs the machine: (profile, seed, max_examples=, on_trace=)."""
+    replay: Callable[[Trace], MachineRun]
+    """Replays a trace's steps without Hypothesis."""
+    actions: Mapping[str, Callable[..., Any]]
+    """The game's actions, by the name a trace step gives."""
+    profiles: Mapping[str, object]
+    """The machine's profiles, by name."""
+
+
+GAMES: dict[str, FuzzGame] = {
+    "payments": FuzzGame(run_machine, replay_trace, ACTIONS, PROFILES),
+    "cash": FuzzGame(run_cash_machine, replay_cash_trace, CASH_ACTIONS, CASH_PROFILES),
+}
+"""The games, by the name ``--game`` takes and a saved trace's ``extra["game"]`` records:
+``payments`` (``adversary.payments.machine``) and ``cash`` (``adversary.cash.machine``,
+a Plasma Cash environment beside a payments one)."""
+
+
 class Progress:
     """Prints progress lines to a stream, at most one every :data:`PROGRESS_SECONDS`."""
 
@@ -83,7 +118,7 @@ class Progress:
         self.done_steps = 0
         """Rule steps of the batches already finished."""
 
-    def on_trace(self, stats: MachineStats) -> None:
+    def on_trace(self, stats: TraceCounts) -> None:
         """Print a line if enough time passed since the last one (called after every trace)."""
         now = time.perf_counter()
         if now - self.last_print >= PROGRESS_SECONDS:
@@ -106,10 +141,12 @@ class Progress:
         self.last_print = now
 
 
-def save_failure(run: MachineRun, output: Path, profile: str, seed: int) -> Path:
-    """Save a failing run's trace in ``output``; return the file's path."""
-    path = output / f"fuzz-failure-seed-{seed}.json"
-    trace = Trace(run.trace, run.failure, run.program, profile, seed)
+def save_failure(
+    run: MachineRun, output: Path, profile: str, seed: int, game: str = "payments"
+) -> Path:
+    """Save a failing run's trace in ``output``, naming its game; return the file's path."""
+    path = output / f"fuzz-failure-{game}-seed-{seed}.json"
+    trace = Trace(run.trace, run.failure, run.program, profile, seed, {"game": game})
     return save_trace(path, trace)
 
 
@@ -121,6 +158,7 @@ def fuzz(
     output: Path = Path("fuzz-failures"),
     profile: str = "fuzz",
     batch_traces: int = BATCH_TRACES,
+    game: str = "payments",
 ) -> FuzzResult:
     """Run the machine for ``minutes``, in batches, until the time is up or a trace fails.
 
@@ -129,8 +167,9 @@ def fuzz(
         stream: where progress lines go.
         seed: seed of the first batch (random when None); batch ``i`` uses ``seed + i``.
         output: directory for the failing trace.
-        profile: the machine profile (``adversary.payments.machine.PROFILES``).
+        profile: the machine profile (the game's ``profiles``).
         batch_traces: traces per batch.
+        game: a key of :data:`GAMES`.
     """
     first_seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
     started = time.perf_counter()
@@ -138,13 +177,13 @@ def fuzz(
     batch, path, failure = 0, None, ""
     while time.perf_counter() - started < minutes * 60:
         batch_seed = first_seed + batch
-        run = run_machine(
+        run = GAMES[game].run(
             profile, batch_seed, max_examples=batch_traces, on_trace=progress.on_trace
         )
         progress.finish_batch(run)
         batch += 1
         if not run.passed:
-            path, failure = save_failure(run, output, profile, batch_seed), run.failure
+            path, failure = save_failure(run, output, profile, batch_seed, game), run.failure
             break
     elapsed = time.perf_counter() - started
     progress.show(progress.done_traces, progress.done_steps, time.perf_counter())
@@ -152,7 +191,7 @@ def fuzz(
     return FuzzResult(path is None, traces, steps, elapsed, first_seed, batch, failure, path)
 
 
-def check_replayable(trace: Trace) -> None:
+def check_replayable(trace: Trace, actions: Mapping[str, Callable[..., Any]] = ACTIONS) -> None:
     """Refuse a trace whose steps name no game action, or call one with wrong arguments.
 
     Such a trace is a bad file, not a failure the replay found.
@@ -161,7 +200,7 @@ def check_replayable(trace: Trace) -> None:
         TraceFileError: naming the first bad step.
     """
     for number, step in enumerate(trace.steps, 1):
-        action = ACTIONS.get(step.action)
+        action = actions.get(step.action)
         if action is None:
             raise TraceFileError(f"step {number} names no game action: {step.action[:40]!r}")
         hints = typing.get_type_hints(inspect.unwrap(action))
@@ -179,12 +218,15 @@ def check_replayable(trace: Trace) -> None:
 
 
 def replay_file(path: Path) -> MachineRun:
-    """Replay a saved trace file without Hypothesis (``adversary.payments.machine.replay_trace``).
+    """Replay a saved trace file without Hypothesis, on the game it names (payments by default).
 
     Raises:
         TraceFileError: when the file is not a replayable trace (see :func:`load_trace`
             and :func:`check_replayable`).
     """
     trace = load_trace(path)
-    check_replayable(trace)
-    return replay_trace(trace)
+    game = trace.extra.get("game", "payments")
+    if game not in GAMES:
+        raise TraceFileError(f"its game is not one of {', '.join(GAMES)}: {str(game)[:40]!r}")
+    check_replayable(trace, GAMES[game].actions)
+    return GAMES[game].replay(trace)

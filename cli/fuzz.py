@@ -1,10 +1,13 @@
 """``plasma-spec fuzz``: run the adversarial machine for a while, or replay a saved trace.
 
-- ``plasma-spec fuzz --minutes N [--seed S] [--output DIR]`` runs the ``fuzz``
-  profile for N minutes, showing progress on stderr; on a failure it saves the
-  shrunk trace in DIR, prints the file's path and exits with 1.
-- ``plasma-spec fuzz --replay FILE`` replays a saved trace without Hypothesis;
-  it exits with 0 when the trace passes and 1 when it fails (the failure reproduces).
+- ``plasma-spec fuzz --minutes N [--game payments|cash] [--seed S] [--output DIR]``
+  runs the game's machine (payments environments, or a Plasma Cash environment
+  beside a payments one) under the ``fuzz`` profile for N minutes, showing
+  progress on stderr; on a failure it saves the shrunk trace (naming its game)
+  in DIR, prints the file's path and exits with 1.
+- ``plasma-spec fuzz --replay FILE`` replays a saved trace without Hypothesis, on
+  the game it names; it exits with 0 when the trace passes and 1 when it fails
+  (the failure reproduces).
 
 A file that is not a replayable trace (missing, unreadable, not JSON, not of
 the trace format, naming unknown actions or wrong arguments), a duration that
@@ -17,8 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from adversary.fuzz import fuzz, replay_file
-from adversary.payments.machine import PROFILES
+from adversary.fuzz import GAMES, fuzz, replay_file
 from adversary.trace import TraceFileError, format_steps
 from cli.failures import (
     UsageError,
@@ -43,6 +45,7 @@ def run_fuzz(arguments: argparse.Namespace) -> int:
         seed=arguments.seed,
         output=arguments.output,
         profile=arguments.profile,
+        game=arguments.game,
     )
     print(
         f"{result.traces:,} traces, {result.steps:,} steps in {result.seconds:.0f} s "
@@ -83,7 +86,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="run the adversarial stateful test for a while, or replay a saved trace",
         description=(
             "Run the adversarial state machine (byzantine operator, malicious users, "
-            "watchers) under the fuzz profile; save and print any failing trace."
+            "watchers) of payments environments, or of a Plasma Cash environment beside a "
+            "payments one (--game cash), under the fuzz profile; save and print any "
+            "failing trace."
         ),
     )
     parser.add_argument("--minutes", type=positive_float, default=10.0, help="how long to run (10)")
@@ -97,7 +102,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="directory for failing traces (fuzz-failures)",
     )
     parser.add_argument(
-        "--profile", choices=sorted(PROFILES), default="fuzz", help="machine profile (fuzz)"
+        "--game", choices=sorted(GAMES), default="payments", help="which machine (payments)"
+    )
+    profiles = sorted({name for game in GAMES.values() for name in game.profiles})
+    parser.add_argument(
+        "--profile", choices=profiles, default="fuzz", help="machine profile (fuzz)"
     )
     parser.add_argument(
         "--replay", type=Path, default=None, metavar="FILE", help="replay a saved trace file"

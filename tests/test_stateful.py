@@ -33,6 +33,7 @@ import pytest
 
 from adversary.cash import twins
 from adversary.cash.machine import CASH_PROFILES, replay_cash_trace, run_cash_machine
+from adversary.fuzz import replay_file
 from adversary.mutants import make_require_ignoring
 from adversary.payments import properties
 from adversary.payments import world as worlds
@@ -45,7 +46,7 @@ from adversary.payments.machine import (
     replay_trace,
     run_machine,
 )
-from adversary.trace import Trace, load_trace
+from adversary.trace import Trace, TraceFileError, load_trace, save_trace
 from cli import fuzz as fuzz_command
 from fixtures import ALICE, OPERATOR
 from spec.environments.cash import exits as cash_exits
@@ -274,6 +275,40 @@ def test_fuzz_command_saves_and_replays_a_failing_trace(
     monkeypatch.undo()
     assert run_fuzz_command("--replay", str(saved)) == 0
     assert "passed" in capsys.readouterr().out
+
+
+def test_fuzz_command_runs_the_cash_game_and_replays_its_trace(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given Cash exits that skip the exiter-owns check.
+
+    When ``plasma-spec fuzz --game cash`` runs,
+    Then it saves a failing trace that names the cash game; ``--replay`` reproduces the
+    failure on the Cash game, and passes once the bug is gone.
+    """
+    monkeypatch.setattr(
+        cash_exits, "require", make_require_ignoring(RejectionReason.EXIT_NOT_BY_OWNER)
+    )
+    arguments = ("--minutes", "0.01", "--seed", "1", "--profile", "ci", "--game", "cash")
+    assert run_fuzz_command(*arguments, "--output", str(tmp_path)) == 1
+    (saved,) = tmp_path.glob("*.json")
+    assert str(saved) in capsys.readouterr().out
+    assert load_trace(saved).extra == {"game": "cash"}
+    assert run_fuzz_command("--replay", str(saved)) == 1
+    monkeypatch.undo()
+    assert run_fuzz_command("--replay", str(saved)) == 0
+    assert "passed" in capsys.readouterr().out
+
+
+def test_replay_refuses_a_trace_of_an_unknown_game(tmp_path: Path) -> None:
+    """Given a trace file whose extra names a game that does not exist.
+
+    When it is replayed,
+    Then it is refused as a bad file (TraceFileError), not replayed.
+    """
+    path = save_trace(tmp_path / "odd.json", Trace((), extra={"game": "chess"}))
+    with pytest.raises(TraceFileError, match="its game is not one of"):
+        replay_file(path)
 
 
 # The Cash machine

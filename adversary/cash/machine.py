@@ -63,6 +63,8 @@ class CashMachineStats:
     """Rule steps run (setup and finish not counted)."""
     traces: int = 0
     """Traces run."""
+    on_trace: Callable[[CashMachineStats], None] | None = None
+    """Called after every trace (progress reports)."""
 
 
 class CashMachine(RuleBasedStateMachine):
@@ -169,6 +171,8 @@ class CashMachine(RuleBasedStateMachine):
             self.stats.steps += sum(
                 step.action not in ("setup", "finish") for step in self.game.steps
             )
+            if self.stats.on_trace is not None:
+                self.stats.on_trace(self.stats)
 
 
 CASH_PROFILES: dict[str, settings] = {
@@ -185,7 +189,11 @@ a few minutes) and ``fuzz`` (random and unbounded)."""
 
 
 def run_cash_machine(
-    profile: str, seed: int | None = None, *, max_examples: int | None = None
+    profile: str,
+    seed: int | None = None,
+    *,
+    max_examples: int | None = None,
+    on_trace: Callable[[CashMachineStats], None] | None = None,
 ) -> MachineRun:
     """Run the Cash machine under a profile, in this process, without pytest.
 
@@ -195,7 +203,7 @@ def run_cash_machine(
     chosen = CASH_PROFILES[profile]
     if max_examples is not None:
         chosen = settings(chosen, max_examples=max_examples)
-    stats = CashMachineStats()
+    stats = CashMachineStats(on_trace=on_trace)
     factory = cast(type[RuleBasedStateMachine], lambda: CashMachine(stats))
     test = get_state_machine_test(factory, settings=chosen)
     if seed is not None:
