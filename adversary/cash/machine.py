@@ -19,18 +19,13 @@ without Hypothesis. The mutation report runs both machines against every mutant.
 
 from __future__ import annotations
 
-import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
-from hypothesis import seed as hypothesis_seed
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.reporting import with_reporter
 from hypothesis.stateful import (
     RuleBasedStateMachine,
-    get_state_machine_test,
     initialize,
     precondition,
     rule,
@@ -39,7 +34,7 @@ from hypothesis.stateful import (
 from adversary.cash.game import ACTORS_BY_NAME, CASH_ACTIONS, HONEST_USERS
 from adversary.cash.moves import MALLORY_CHALLENGES, MALLORY_EXITS, CashGame
 from adversary.payments.machine import make_profile
-from adversary.payments.outcome import MachineRun, describe_error, get_failing_trace, get_program
+from adversary.payments.outcome import MachineRun, replay_steps, run_rule_machine
 from adversary.trace import Trace
 
 HONEST_NAMES = st.sampled_from([actor.name for actor in HONEST_USERS])
@@ -204,38 +199,11 @@ def run_cash_machine(
     if max_examples is not None:
         chosen = settings(chosen, max_examples=max_examples)
     stats = CashMachineStats(on_trace=on_trace)
-    factory = cast(type[RuleBasedStateMachine], lambda: CashMachine(stats))
-    test = get_state_machine_test(factory, settings=chosen)
-    if seed is not None:
-        test = hypothesis_seed(seed)(test)
-    printed: list[str] = []
-    started = clock.perf_counter()
-    try:
-        with with_reporter(lambda value: printed.append(str(value))):
-            test()
-    except Exception as error:
-        seconds = clock.perf_counter() - started
-        failure, trace = describe_error(error), get_failing_trace(error)
-        program = get_program(error, printed)
-        return MachineRun(False, stats.steps, stats.traces, seconds, failure, trace, program)
-    return MachineRun(True, stats.steps, stats.traces, clock.perf_counter() - started)
+    return run_rule_machine(lambda: CashMachine(stats), chosen, seed, stats)
 
 
 def replay_cash_trace(
     trace: Trace, on_step: Callable[[CashGame], None] | None = None
 ) -> MachineRun:
     """Replay a recorded Cash trace's steps on a fresh game, without Hypothesis."""
-    game, started = CashGame(), clock.perf_counter()
-    try:
-        for step in trace.steps:
-            CASH_ACTIONS[step.action](game, **step.arguments)
-            if on_step is not None:
-                on_step(game)
-    except Exception as error:
-        seconds = clock.perf_counter() - started
-        return MachineRun(
-            False, len(game.steps), 1, seconds, describe_error(error), game.get_trace()
-        )
-    return MachineRun(
-        True, len(game.steps), 1, clock.perf_counter() - started, "", game.get_trace()
-    )
+    return replay_steps(CashGame(), CASH_ACTIONS, trace, on_step)

@@ -49,18 +49,13 @@ combines them and runs them.
 
 from __future__ import annotations
 
-import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 from hypothesis import HealthCheck, Phase, settings, target
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from hypothesis.reporting import with_reporter
 from hypothesis.stateful import (
     RuleBasedStateMachine,
-    get_state_machine_test,
     initialize,
     precondition,
     rule,
@@ -69,7 +64,7 @@ from hypothesis.stateful import (
 from adversary.payments.attacks import AttackActions
 from adversary.payments.game import ACTIONS, TraceFailure
 from adversary.payments.honest import HonestActions
-from adversary.payments.outcome import MachineRun, describe_error, get_failing_trace, get_program
+from adversary.payments.outcome import MachineRun, replay_steps, run_rule_machine
 from adversary.payments.roster import (
     BAD_BLOCK_KINDS,
     BAD_WITNESSES,
@@ -358,22 +353,7 @@ def run_machine(
     if max_examples is not None:
         chosen = settings(chosen, max_examples=max_examples)
     stats = MachineStats(on_trace=on_trace)
-    # Hypothesis accepts any factory of machines, not only a class.
-    factory = cast(type[RuleBasedStateMachine], lambda: AdversarialMachine(stats))
-    test = get_state_machine_test(factory, settings=chosen)
-    if seed is not None:
-        test = hypothesis_seed(seed)(test)
-    printed: list[str] = []
-    started = clock.perf_counter()
-    try:
-        with with_reporter(lambda value: printed.append(str(value))):
-            test()
-    except Exception as error:
-        seconds = clock.perf_counter() - started
-        failure, trace = describe_error(error), get_failing_trace(error)
-        program = get_program(error, printed)
-        return MachineRun(False, stats.steps, stats.traces, seconds, failure, trace, program)
-    return MachineRun(True, stats.steps, stats.traces, clock.perf_counter() - started)
+    return run_rule_machine(lambda: AdversarialMachine(stats), chosen, seed, stats)
 
 
 def replay_trace(trace: Trace) -> MachineRun:
@@ -382,15 +362,4 @@ def replay_trace(trace: Trace) -> MachineRun:
     The replay passes when every step meets its expectations and keeps the
     catalog, and (if the trace ends with ``finish``) INV-18 and INV-19 hold.
     """
-    game, started = Game(), clock.perf_counter()
-    try:
-        for step in trace.steps:
-            ACTIONS[step.action](game, **step.arguments)
-    except Exception as error:
-        seconds = clock.perf_counter() - started
-        return MachineRun(
-            False, len(game.steps), 1, seconds, describe_error(error), game.get_trace()
-        )
-    return MachineRun(
-        True, len(game.steps), 1, clock.perf_counter() - started, "", game.get_trace()
-    )
+    return replay_steps(Game(), ACTIONS, trace)

@@ -1,12 +1,22 @@
-"""The outcome of a machine run or a replayed trace, and how its failures are described."""
+"""The outcome of a machine run or a replayed trace, and how its failures are described.
+
+Also the runner and the replayer every adversarial game uses (payments, Plasma Cash).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time as clock
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, cast
+
+from hypothesis import seed as hypothesis_seed
+from hypothesis import settings
+from hypothesis.reporting import with_reporter
+from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test
 
 from adversary.payments.game import TraceFailure
-from adversary.trace import Step, format_steps
+from adversary.trace import Step, Trace, format_steps
 
 
 @dataclass(frozen=True)
@@ -71,3 +81,81 @@ def get_failing_trace(error: BaseException) -> tuple[Step, ...]:
     """Return the game trace recorded with the first failure of an error, if any."""
     trace: tuple[Step, ...] = getattr(next(iterate_failures(error)), "game_trace", ())
     return trace
+
+
+class Counts(Protocol):
+    """What a machine's statistics hold: running counts across its traces."""
+
+    steps: int
+    """Rule steps run so far."""
+    traces: int
+    """Traces run so far."""
+
+
+class ReplayableGame(Protocol):
+    """What a replay needs of a game: the steps it recorded and its trace."""
+
+    steps: list[Step]
+    """Steps recorded so far."""
+
+    def get_trace(self) -> tuple[Step, ...]:
+        """Return the recorded steps as a trace."""
+        ...
+
+
+G = TypeVar("G", bound=ReplayableGame)
+
+
+def run_rule_machine(
+    factory: Callable[[], RuleBasedStateMachine],
+    chosen: settings,
+    seed: int | None,
+    stats: Counts,
+) -> MachineRun:
+    """Run a stateful machine under ``chosen`` settings, in this process, without pytest.
+
+    ``stats`` is the object the machines count into. A failing invariant or
+    property, a wrong outcome, and any unexpected exception raised by the spec
+    are reported in ``failure``, never raised.
+    """
+    # Hypothesis accepts any factory of machines, not only a class.
+    test = get_state_machine_test(cast(type[RuleBasedStateMachine], factory), settings=chosen)
+    if seed is not None:
+        test = hypothesis_seed(seed)(test)
+    printed: list[str] = []
+    started = clock.perf_counter()
+    try:
+        with with_reporter(lambda value: printed.append(str(value))):
+            test()
+    except Exception as error:
+        seconds = clock.perf_counter() - started
+        failure, trace = describe_error(error), get_failing_trace(error)
+        program = get_program(error, printed)
+        return MachineRun(False, stats.steps, stats.traces, seconds, failure, trace, program)
+    return MachineRun(True, stats.steps, stats.traces, clock.perf_counter() - started)
+
+
+def replay_steps(
+    game: G,
+    actions: Mapping[str, Callable[..., Any]],
+    trace: Trace,
+    on_step: Callable[[G], None] | None = None,
+) -> MachineRun:
+    """Replay a trace's steps on a fresh ``game`` through ``actions``, without Hypothesis.
+
+    ``on_step``, if given, sees the game after every step.
+    """
+    started = clock.perf_counter()
+    try:
+        for step in trace.steps:
+            actions[step.action](game, **step.arguments)
+            if on_step is not None:
+                on_step(game)
+    except Exception as error:
+        seconds = clock.perf_counter() - started
+        return MachineRun(
+            False, len(game.steps), 1, seconds, describe_error(error), game.get_trace()
+        )
+    return MachineRun(
+        True, len(game.steps), 1, clock.perf_counter() - started, "", game.get_trace()
+    )
