@@ -53,8 +53,8 @@ from spec.environments.cash.witnesses import IncludedLeaf
 from spec.errors import Rejected, RejectionReason
 from spec.merkle import EMPTY_LEAF
 from spec.presets import TINY
-from spec.primitives import NATIVE_TOKEN, Uint64, Uint256
-from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment
+from spec.primitives import NATIVE_TOKEN, Hash32, Uint64, Uint256
+from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
 from spec.settlement.state import EnvironmentKind
 from spec.settlement.transition import Operation, state_transition
 from spec.sparse_merkle import compute_compact_proof, is_valid_compact_proof
@@ -410,3 +410,24 @@ def test_wallet_reopened_or_crashed_mid_sync_keeps_its_histories(tmp_path: Path)
         again.make_exit(ENV, coin, net.bond).exiting.leaf == fresh.get_history(ENV, coin)[-1].leaf
     )
     assert isinstance(again.get_history(ENV, coin)[-1].leaf, SignedTransfer)
+
+
+def test_watcher_reports_a_block_withheld_past_its_grace_once() -> None:
+    """Given Dave holds a coin, and the operator commits a block whose leaves it never publishes.
+
+    When Dave's watcher ticks within the grace period, then after it, then again,
+    Then it reports nothing, then the withheld block once, then nothing more.
+    """
+    net = make_net()
+    coin = net.deposit(DAVE, 40)
+    net.tick(DAVE.name)
+    number = net.settlement.get_next_child_block_number(ENV)
+    net.settlement.apply(SubmitBlock(ENV, OPERATOR.address, number, Hash32(b"\x07" * 32)))
+    assert net.tick(DAVE.name) == []
+    net.advance(net.watchers[DAVE.name].grace_period)
+    assert net.tick(DAVE.name) == [CoinAlertKind.BLOCK_WITHHELD]
+    assert (
+        f"block {int(number)} is withheld: coin {coin}"
+        in net.watchers[DAVE.name].alerts[-1].message
+    )
+    assert net.tick(DAVE.name) == []

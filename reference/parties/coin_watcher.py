@@ -77,6 +77,8 @@ class CoinAlertKind(StrEnum):
     """A history challenge on the wallet's own exit was answered."""
     EXIT_FINALIZED = "exit_finalized"
     """A mature exit the watcher cares about was finalized (paid or cancelled)."""
+    BLOCK_WITHHELD = "block_withheld"
+    """A committed block of the coin's history is not published after the grace period."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,14 @@ class CoinWatcher:
         settlement: SettlementSimulator,
         board: CoinBoard,
         environment_id: Uint64,
+        *,
+        grace_period: int | None = None,
     ) -> None:
-        """Open (or start) the watcher kept in ``store``, working for ``wallet``."""
+        """Open (or start) the watcher kept in ``store``, working for ``wallet``.
+
+        ``grace_period``: seconds after its commitment within which a child
+        block must be published (a quarter of the period by default).
+        """
         self.store = store
         """Where the exit cursor, the challenged exits and the reports are kept."""
         self.wallet = wallet
@@ -117,6 +125,9 @@ class CoinWatcher:
         """Where the wallet downloads blocks' leaves."""
         self.environment_id = environment_id
         """The Cash environment watched."""
+        period = int(settlement.get_rules(environment_id).minimal_finalization_period)
+        self.grace_period = period // 4 if grace_period is None else grace_period
+        """Seconds a committed child block may stay unpublished before it counts as withheld."""
         self.follower = CoinExitFollower(store, settlement, environment_id)
         """Finds new and ended coin exits incrementally."""
         self.alerts: list[CoinAlert] = []
@@ -133,7 +144,7 @@ class CoinWatcher:
     def tick(self) -> list[CoinAlert]:
         """Sync the wallet, check its coins and every open or ended exit; return new alerts."""
         self.wallet.sync(self.settlement, self.board, self.environment_id)
-        raised = self.check_coins()
+        raised = self.check_coins() + self.check_withheld()
         open_exits, ended = self.follower.poll()
         for exit_id, exit in open_exits:
             raised += self.check_exit(exit_id, exit)
@@ -182,6 +193,36 @@ class CoinWatcher:
                         "built on that transfer will be challenged"
                     )
                     raised.append(self.alert(CoinAlertKind.FORGED_LEAF, coin_id, None, message))
+        return raised
+
+    def find_withheld(self, coin_id: int) -> int | None:
+        """Return the committed block a coin's history stopped at, if it is withheld past grace."""
+        env = self.environment_id
+        checked = int(self.wallet.get_checked_through(env, coin_id))
+        last = int(self.settlement.get_next_deposit_block_number(env)) - 1
+        for number in range(checked + 1, last + 1):
+            record = self.settlement.get_block(env, Uint64(number))
+            if record is None:
+                continue
+            late = self.settlement.time >= record.timestamp + self.grace_period
+            unpublished = self.board.get_leaves(env, Uint64(number)) is None
+            return number if late and unpublished else None
+        return None
+
+    def check_withheld(self) -> list[CoinAlert]:
+        """Report, once per block, a withheld block that stops a held coin's history."""
+        raised = []
+        for coin_id, status in self.wallet.list_coin_statuses(self.environment_id):
+            if status not in (CoinStatus.OWNED, CoinStatus.PENDING, CoinStatus.EXITING):
+                continue
+            number = self.find_withheld(coin_id)
+            if number is not None and self.report_once(f"withheld:{number}"):
+                message = (
+                    f"block {number} is withheld: coin {coin_id}'s history cannot be checked "
+                    "past it, so the coin cannot be passed on; it can still exit with its last "
+                    "two leaves, and any other exit of it can still be challenged"
+                )
+                raised.append(self.alert(CoinAlertKind.BLOCK_WITHHELD, coin_id, None, message))
         return raised
 
     # Exits
