@@ -24,12 +24,16 @@ could use against every later owner.)
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
-from typing import Concatenate, NoReturn, ParamSpec, TypeVar
+from typing import NoReturn
 
 from adversary.cash.ledger import CashLedger, CoinHistory
-from adversary.payments.game import TraceFailure, format_violations, to_argument
+from adversary.payments.game import (
+    TraceFailure,
+    format_violations,
+    make_action_recorder,
+    to_argument,
+)
 from adversary.trace import Argument, Step, format_steps
 from fixtures import ALICE, BOB, CAROL, MALLORY, OPERATOR, WATCHER, Actor
 from fixtures.cash import make_cash_world
@@ -65,35 +69,11 @@ EMPTY_ROOT = Hash32(b"\x00" * 32)
 MAX_COIN_ID = 255
 """Largest coin id of the tiny preset's coin trees (depth 8)."""
 
-P = ParamSpec("P")
-"""The parameters of a game action."""
-
-G = TypeVar("G", bound="CashGameState")
-"""The game an action is a method of."""
-
 CASH_ACTIONS: dict[str, Callable[..., None]] = {}
 """Every Cash game action, by name: what a trace may replay."""
 
-
-def cash_action(method: Callable[Concatenate[G, P], None]) -> Callable[Concatenate[G, P], None]:
-    """Make a Cash game method a recorded action: each call becomes one step of the trace."""
-
-    @functools.wraps(method)
-    def run(game: G, /, *args: P.args, **kwargs: P.kwargs) -> None:
-        assert not args, "game actions take keyword arguments only"
-        game.begin(method.__name__, kwargs)
-        try:
-            method(game, *args, **kwargs)
-        except BaseException as error:
-            game.failed = True
-            if not hasattr(error, "game_trace"):
-                error.game_trace = game.get_trace()  # type: ignore[attr-defined]
-            raise
-        finally:
-            game.end()
-
-    CASH_ACTIONS[method.__name__] = run
-    return run
+cash_action = make_action_recorder(CASH_ACTIONS)
+"""Make a Cash game method a recorded action (listed in :data:`CASH_ACTIONS`)."""
 
 
 class CashGameState:

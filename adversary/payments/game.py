@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Concatenate, NoReturn, ParamSpec, TypeVar
+from typing import Concatenate, NoReturn, ParamSpec, Protocol, TypeVar
 
 from adversary.payments import properties
 from adversary.payments import world as worlds
@@ -42,31 +42,65 @@ class TraceFailure(AssertionError):  # noqa: N818 - names the outcome, like Reje
 
 P = ParamSpec("P")
 
-G = TypeVar("G", bound="GameState")
+
+class RecordingGame(Protocol):
+    """What an action recorder needs of a game: it opens and closes steps, and keeps its trace."""
+
+    failed: bool
+    """Whether an action failed (the trace is then over)."""
+
+    def begin(self, name: str, arguments: Mapping[str, object]) -> None:
+        """Open the step of an action."""
+
+    def end(self) -> None:
+        """Close the step being recorded."""
+
+    def get_trace(self) -> tuple[Step, ...]:
+        """Return the steps recorded so far."""
+        ...
+
+
+G = TypeVar("G", bound=RecordingGame)
+
+Action = Callable[Concatenate[G, P], None]
+"""A game method taking keyword arguments."""
+
+
+def make_action_recorder(
+    registry: dict[str, Callable[..., None]],
+) -> Callable[[Action[G, P]], Action[G, P]]:
+    """Return a decorator making a game method a recorded action, listed in ``registry``.
+
+    Each call becomes one step of the trace; a failure is marked on the game
+    and carries the trace so far (``game_trace``).
+    """
+
+    def action(method: Action[G, P]) -> Action[G, P]:
+        @functools.wraps(method)
+        def run(game: G, /, *args: P.args, **kwargs: P.kwargs) -> None:
+            assert not args, "game actions take keyword arguments only"
+            game.begin(method.__name__, kwargs)
+            try:
+                method(game, *args, **kwargs)
+            except BaseException as error:
+                game.failed = True
+                if not hasattr(error, "game_trace"):
+                    error.game_trace = game.get_trace()  # type: ignore[attr-defined]
+                raise
+            finally:
+                game.end()
+
+        registry[method.__name__] = run
+        return run
+
+    return action
+
 
 ACTIONS: dict[str, Callable[..., None]] = {}
 """Every game action, by name: what a trace may replay."""
 
-
-def action(method: Callable[Concatenate[G, P], None]) -> Callable[Concatenate[G, P], None]:
-    """Make a game method a recorded action: each call becomes one step of the trace."""
-
-    @functools.wraps(method)
-    def run(game: G, /, *args: P.args, **kwargs: P.kwargs) -> None:
-        assert not args, "game actions take keyword arguments only"
-        game.begin(method.__name__, kwargs)
-        try:
-            method(game, *args, **kwargs)
-        except BaseException as error:
-            game.failed = True
-            if not hasattr(error, "game_trace"):
-                error.game_trace = game.get_trace()  # type: ignore[attr-defined]
-            raise
-        finally:
-            game.end()
-
-    ACTIONS[method.__name__] = run
-    return run
+action = make_action_recorder(ACTIONS)
+"""Make a payments game method a recorded action (listed in :data:`ACTIONS`)."""
 
 
 def to_argument(value: object) -> Argument:
