@@ -43,8 +43,9 @@ from spec.encoding import Reader, read
 from spec.environments.payments.exits import ChallengeStandardExit
 from spec.environments.payments.transactions import FeeClaim
 from spec.errors import RejectionReason, require
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint64
-from spec.settlement.state import Exit, OutputPosition
+from spec.settlement.state import Exit
 from spec.settlement.transition import Operation
 
 FAULTS = (

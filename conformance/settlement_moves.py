@@ -34,7 +34,7 @@ from conformance.case_library.worlds import (
 from conformance.cases import TraceBuilder
 from conformance.cash.settlement_moves import CashHistories
 from conformance.trace import Trace
-from fixtures import ALICE, BOB, CAROL, OPERATOR, TOKEN_A, Actor
+from fixtures import ALICE, BOB, CAROL, OPERATOR, TOKEN_A, WATCHER, Actor
 from spec.encoding import encode
 from spec.environments.payments.exits import ChallengeStandardExit
 from spec.presets import Preset
@@ -173,7 +173,7 @@ def apply_process_move(builder: TraceBuilder, choice: int, number: int) -> None:
         limit = 0
     elif choice == 5:
         limit = 1 + number % max(1, count_mature_exits(builder.state) - 1)
-    builder.apply(ProcessExits(ENVIRONMENT, token, Uint32(limit)))
+    builder.apply(ProcessExits(ENVIRONMENT, WATCHER.address, token, Uint32(limit)))
 
 
 def apply_challenge_move(

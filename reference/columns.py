@@ -18,8 +18,8 @@ canonical encoding no column holds, the 4-byte length of a sequence.
 from __future__ import annotations
 
 from spec.errors import RejectionReason, require
+from spec.positions import OutputPosition
 from spec.primitives import Address, Hash32, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 
 POSITION_WIDTH = 11
 """Bytes of a stored output position: 8 + 2 + 1."""

@@ -18,9 +18,10 @@ from spec.crypto import keccak256
 from spec.encoding import decode_as, encode
 from spec.environments.registry import KINDS
 from spec.errors import RejectionReason, require
+from spec.positions import OutputPosition
 from spec.presets import Preset
 from spec.primitives import Address, Hash32, Signature, Uint8, Uint16, Uint32, Uint64, Uint256
-from spec.settlement.state import OutputPosition, SettlementState
+from spec.settlement.state import SettlementState
 from spec.settlement.transition import Operation
 
 

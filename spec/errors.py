@@ -74,6 +74,8 @@ class RejectionReason(StrEnum):
     """Registered rules set an exit bond below the preset's minimum."""
     DEPOSIT_LIMIT_ZERO = "deposit_limit_zero"
     """Registered rules set a deposit limit of zero, which would forbid every deposit."""
+    PROCESSING_BOUNTY_ABOVE_BOND = "processing_bounty_above_bond"
+    """Registered rules set a processing bounty larger than the piggyback bond it comes from."""
 
     # Settlement layer: deposits (spec/settlement/deposits.py)
     DEPOSIT_AMOUNT_ZERO = "deposit_amount_zero"
@@ -125,6 +127,54 @@ class RejectionReason(StrEnum):
     """A request to process exits must allow at least one exit."""
     NO_EXIT_TO_PROCESS = "no_exit_to_process"
     """The queue holds no exit that is mature now."""
+    OUTPUT_ALREADY_FINALIZED = "output_already_finalized"
+    """Another exit (standard or in-flight) already settled this output; it never exits again."""
+
+    # Exits: the payments in-flight exit game (spec/environments/payments/: in_flight.py,
+    # piggybacks.py, canonicity.py); it also raises the payment shape reasons (TX_*),
+    # TX_OUTPUTS_EXCEED_INPUTS, TX_INPUT_NOT_SIGNED_BY_OWNER, UNKNOWN_BLOCK,
+    # INCLUSION_PROOF_INVALID, OUTPUT_INDEX_OUT_OF_RANGE, EXIT_BOND_WRONG_AMOUNT and
+    # CHALLENGE_NOT_SIGNED_BY_OWNER
+    IN_FLIGHT_WITNESS_COUNT_MISMATCH = "in_flight_witness_count_mismatch"
+    """An in-flight exit must bring one input transaction and one inclusion proof per input."""
+    IN_FLIGHT_EXIT_ALREADY_STARTED = "in_flight_exit_already_started"
+    """An in-flight exit of this transaction is already active; a transaction has one at a time."""
+    UNKNOWN_IN_FLIGHT_EXIT = "unknown_in_flight_exit"
+    """The in-flight exit id names no in-flight exit of this environment."""
+    IN_FLIGHT_EXIT_DELETED = "in_flight_exit_deleted"
+    """The in-flight exit was deleted; nothing more can happen to it."""
+    PIGGYBACK_PERIOD_OVER = "piggyback_period_over"
+    """Piggybacks are accepted only in the first half of the exit period."""
+    PIGGYBACK_INDEX_OUT_OF_RANGE = "piggyback_index_out_of_range"
+    """The index names no input (or output) of the in-flight transaction."""
+    PIGGYBACK_NOT_BY_OWNER = "piggyback_not_by_owner"
+    """Only the owner of an input or output may piggyback it."""
+    PIGGYBACK_ALREADY_MADE = "piggyback_already_made"
+    """That input or output was piggybacked before; each is piggybacked at most once."""
+    PIGGYBACK_NOT_OPEN = "piggyback_not_open"
+    """The challenged input or output is not piggybacked, or its piggyback is settled."""
+    CHALLENGE_IS_IN_FLIGHT_TRANSACTION = "challenge_is_in_flight_transaction"
+    """A competitor or spend must be another transaction than the in-flight one."""
+    CHALLENGE_NOT_SPENDING_PIGGYBACK = "challenge_not_spending_piggyback"
+    """The challenging transaction's chosen input is not the piggybacked input or output."""
+    CANONICITY_PERIOD_OVER = "canonicity_period_over"
+    """Canonicity challenges are accepted only in the first half of the exit period."""
+    COMPETITOR_NOT_SPENDING_INPUT = "competitor_not_spending_input"
+    """The competitor's chosen input is not an input of the in-flight transaction."""
+    COMPETITOR_NOT_OLDER = "competitor_not_older"
+    """A canonicity challenge must name a competitor older than the last one known."""
+    IN_FLIGHT_EXIT_ALREADY_DECIDED = "in_flight_exit_already_decided"
+    """The in-flight exit was processed: its canonicity can no longer change."""
+    RESPONSE_WITHOUT_CHALLENGE = "response_without_challenge"
+    """The in-flight exit is canonical: there is no challenge to answer."""
+    IN_FLIGHT_TRANSACTION_MISMATCH = "in_flight_transaction_mismatch"
+    """The transaction shown included is not the in-flight transaction."""
+    RESPONSE_NOT_OLDER = "response_not_older"
+    """The in-flight transaction's position is not older than the oldest competitor."""
+    PIGGYBACK_PERIOD_NOT_OVER = "piggyback_period_not_over"
+    """An in-flight exit may be deleted only once its piggyback period is over."""
+    IN_FLIGHT_EXIT_PIGGYBACKED = "in_flight_exit_piggybacked"
+    """An in-flight exit that anyone piggybacked is processed, never deleted."""
 
     # Exits: the Plasma Cash exit game (spec/environments/cash/: witnesses.py, exits.py,
     # challenges.py); it also raises UNKNOWN_BLOCK, EXIT_NOT_BY_OWNER, EXIT_BOND_WRONG_AMOUNT,

@@ -55,6 +55,7 @@ from spec.environments.payments.transactions import (
 from spec.environments.registry import get_kind
 from spec.errors import Rejected, RejectionReason, require
 from spec.merkle import compute_merkle_proof
+from spec.positions import OutputPosition
 from spec.presets import TINY
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint8, Uint16, Uint32, Uint64, Uint256
 from spec.settlement.blocks import get_next_child_block_number
@@ -66,12 +67,7 @@ from spec.settlement.operations import (
     RegisterEnvironment,
     SubmitBlock,
 )
-from spec.settlement.state import (
-    EnvironmentKind,
-    ExitStatus,
-    OutputPosition,
-    SettlementState,
-)
+from spec.settlement.state import EnvironmentKind, ExitStatus, SettlementState
 from spec.settlement.transition import OPERATIONS, Operation, state_transition
 from tests.crash_cash import CASH_ACTIONS, CASH_ENVIRONMENT, CASH_OPERATOR, step_request
 
@@ -253,7 +249,9 @@ def process(model: Model, chooser: random.Random) -> None:
     env = chooser.randrange(len(OPERATORS))
     token = chooser.choice(TOKENS)
     before = model.settlement.environments[env].exits
-    if not model.settle(ProcessExits(Uint64(env), token, Uint32(chooser.randint(1, 3)))):
+    if not model.settle(
+        ProcessExits(Uint64(env), WATCHER.address, token, Uint32(chooser.randint(1, 3)))
+    ):
         return
     for exit_id, exit in model.settlement.environments[env].exits.items():
         if exit.status == ExitStatus.PROCESSED and before[exit_id].status == ExitStatus.OPEN:
@@ -277,7 +275,7 @@ def make_invalid_request(model: Model, chooser: random.Random) -> Request:
         apply_request(AdvanceTime(time)),
         apply_request(Deposit(Uint64(env), ACTORS[0].address, NATIVE_TOKEN, Uint256(0))),
         apply_request(SubmitBlock(Uint64(env), WATCHER.address, Uint64(4), Hash32(b"\x01" * 32))),
-        apply_request(ProcessExits(Uint64(env), NATIVE_TOKEN, Uint32(0))),
+        apply_request(ProcessExits(Uint64(env), WATCHER.address, NATIVE_TOKEN, Uint32(0))),
         {"command": "apply", "operation": f"{UNUSED_OPERATION_TAG:02x}"},
         step_request(ApplyCoinExit(Uint64(999))),
         {**step_request(ApplyCoinExit(Uint64(1))), "environment": 7},

@@ -42,6 +42,7 @@ from spec.environments.payments.transactions import (
     get_transaction_outputs,
 )
 from spec.errors import Rejected, RejectionReason
+from spec.positions import OutputPosition
 from spec.presets import TINY
 from spec.primitives import (
     NATIVE_TOKEN,
@@ -62,7 +63,6 @@ from spec.settlement.state import (
     EnvironmentRules,
     Exit,
     ExitStatus,
-    OutputPosition,
     SettlementState,
 )
 from spec.settlement.transition import Operation, state_transition
@@ -94,7 +94,7 @@ LARGEST_U256 = Uint256.max_value()
 WHALE_FUNDS = LARGEST_U256 - 10
 """What the whale holds of every token: any credit of more than 10 overflows it."""
 
-HUGE_RULES = EnvironmentRules(Uint64(2**63), Uint256(1), Uint256(LARGEST_U256))
+HUGE_RULES = EnvironmentRules(Uint64(2**63), Uint256(1), Uint256(LARGEST_U256), Uint256(1))
 """Valid rules whose period doubles past the largest Uint64 and whose deposit limit is the
 largest Uint256 (so two of the whale's deposits overflow the vault's ledger)."""
 

@@ -57,6 +57,7 @@ from spec.environments.payments.transactions import (
     SignedTransaction,
     Transaction,
 )
+from spec.positions import OutputPosition
 from spec.presets import TINY
 from spec.primitives import Address, Hash32, Signature, Uint8, Uint16, Uint64, Uint256
 from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
@@ -66,7 +67,6 @@ from spec.settlement.state import (
     Environment,
     EnvironmentKind,
     EnvironmentRules,
-    OutputPosition,
     SettlementState,
 )
 from spec.settlement.transition import Operation, state_transition
@@ -86,7 +86,7 @@ PAYMENTS_ENVIRONMENT = 0
 CASH_ENVIRONMENTS = (1, 2, 3, 4)
 """The Cash environments of the initial state."""
 
-OVERFLOW_RULES = EnvironmentRules(Uint64(LARGEST_U64), Uint256(1), Uint256(10**6))
+OVERFLOW_RULES = EnvironmentRules(Uint64(LARGEST_U64), Uint256(1), Uint256(10**6), Uint256(0))
 """Rules whose finalization period makes every exit's exitable time overflow."""
 
 FULL_TREE_CHILD = Uint64(1 << int(TINY.coin_tree_depth))

@@ -41,6 +41,7 @@ from spec.environments.payments.transactions import (
     sign_transaction,
 )
 from spec.merkle import compute_merkle_proof
+from spec.positions import OutputPosition
 from spec.presets import TINY
 from spec.primitives import (
     NATIVE_TOKEN,
@@ -64,7 +65,6 @@ from spec.settlement.state import (
     EnvironmentKind,
     Exit,
     ExitStatus,
-    OutputPosition,
     SettlementState,
     get_balance,
     get_last_block_number,
@@ -303,11 +303,11 @@ def draw_process(chooser: Chooser, state: SettlementState) -> Operation:
     ]
     if queues and not chooser.is_rare(4):
         env, token = chooser.choice(queues)
-        return ProcessExits(Uint64(env), token, Uint32(limit))
+        return ProcessExits(Uint64(env), WATCHER.address, token, Uint32(limit))
     if not queues and not chooser.is_rare(3):
         return draw_time(chooser, state)
     token = chooser.choice(TOKENS)
-    return ProcessExits(draw_environment_id(chooser, state), token, Uint32(limit))
+    return ProcessExits(draw_environment_id(chooser, state), WATCHER.address, token, Uint32(limit))
 
 
 def draw_time(chooser: Chooser, state: SettlementState) -> Operation:

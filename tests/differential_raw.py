@@ -9,6 +9,7 @@ still agree on which check that is.
 
 from __future__ import annotations
 
+from fixtures import WATCHER
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
 from spec.environments.payments.transactions import (
     BlockTransaction,
@@ -18,9 +19,9 @@ from spec.environments.payments.transactions import (
     SignedTransaction,
     Transaction,
 )
+from spec.positions import OutputPosition
 from spec.primitives import Address, Hash32, Signature, Uint8, Uint16, Uint32, Uint64, Uint256
 from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, SubmitBlock
-from spec.settlement.state import OutputPosition
 from spec.settlement.transition import Operation
 from tests.differential import Chooser
 
@@ -78,5 +79,5 @@ def draw_garbage(chooser: Chooser) -> Operation:
         payment, index = draw_raw_payment(chooser), Uint8(chooser.raw_integer(8))
         return ChallengeStandardExit(small_id, sender, number, payment, index)
     if kind == 4:
-        return ProcessExits(small_id, token, Uint32(chooser.raw_integer(32)))
+        return ProcessExits(small_id, WATCHER.address, token, Uint32(chooser.raw_integer(32)))
     return AdvanceTime(number)

@@ -32,16 +32,12 @@ from spec.environments.payments.transactions import (
 from spec.errors import Rejected
 from spec.invariants.evaluate import check_settlement_transition
 from spec.merkle import compute_merkle_proof
+from spec.positions import OutputPosition
 from spec.presets import TINY, Preset
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint8, Uint16, Uint64, Uint256
 from spec.settlement.blocks import get_next_child_block_number
 from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
-from spec.settlement.state import (
-    EnvironmentKind,
-    OutputPosition,
-    SettlementState,
-    get_last_block_number,
-)
+from spec.settlement.state import EnvironmentKind, SettlementState, get_last_block_number
 from spec.settlement.transition import Operation, state_transition
 from tests.support import ALICE, BOB, CAROL, MALLORY, OPERATOR, TOKEN_A, TOKEN_B
 

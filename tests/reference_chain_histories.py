@@ -44,8 +44,8 @@ from spec.environments.payments.transactions import (
     sign_transaction,
 )
 from spec.errors import Rejected, RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 
 T = TypeVar("T")
 

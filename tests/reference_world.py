@@ -30,6 +30,7 @@ from spec.environments.payments.transactions import (
 )
 from spec.errors import Rejected
 from spec.merkle import compute_merkle_proof
+from spec.positions import OutputPosition
 from spec.primitives import (
     NATIVE_TOKEN,
     Address,
@@ -41,7 +42,7 @@ from spec.primitives import (
     Uint256,
 )
 from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
-from spec.settlement.state import EnvironmentKind, EnvironmentRules, OutputPosition, SettlementState
+from spec.settlement.state import EnvironmentKind, EnvironmentRules, SettlementState
 from spec.settlement.transition import Operation, state_transition
 from tests.differential import LARGEST_U64, make_initial_state
 from tests.harness import EXIT_BOND, make_genesis, pay

@@ -25,6 +25,7 @@ from spec.environments.payments.transactions import (
     SignedTransaction,
     Transaction,
 )
+from spec.positions import OutputPosition
 from spec.presets import FULL, TINY, Preset
 from spec.primitives import (
     Address,
@@ -38,7 +39,6 @@ from spec.primitives import (
     Uint64,
     Uint256,
 )
-from spec.settlement.state import OutputPosition
 
 MAX_SHAPE = 5
 """Most inputs, outputs or signatures drawn: one more than a payment may hold."""

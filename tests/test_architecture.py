@@ -4,8 +4,8 @@
   through the registry (``spec.environments.registry``);
 - the registry (and its companion ``spec.environments.records``, the union of
   the kinds' settlement records) are the only modules outside a kind's own
-  package that import it; a kind's ``records`` module imports only the
-  primitives and the encoding, so the settlement state can name it;
+  package that import it; a kind's ``records`` module reaches, through all its
+  imports, nothing of the settlement layer, so the settlement state can name it;
 - ``spec`` imports nothing above it, ``fixtures`` only ``spec``;
 - ``reference`` imports neither ``adversary`` nor ``tests``.
 """
@@ -99,17 +99,43 @@ def test_only_the_registry_imports_kind_packages_from_outside() -> None:
     assert not offenders, offenders
 
 
+def get_module_path(module: str) -> Path | None:
+    """Return the file of a module of this project, or None if the name is not a module file."""
+    base = ROOT / module.replace(".", "/")
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def get_transitive_spec_imports(module: str) -> set[str]:
+    """Return every spec module that ``module`` imports, directly or through others."""
+    seen: set[str] = set()
+    pending = [module]
+    while pending:
+        path = get_module_path(pending.pop())
+        if path is None:
+            continue
+        for imported in get_imported_modules(path):
+            if is_within(imported, "spec") and imported not in seen:
+                seen.add(imported)
+                pending.append(imported)
+    return seen
+
+
 @pytest.mark.parametrize("package", KIND_PACKAGES)
-def test_kind_records_import_only_primitives(package: str) -> None:
+def test_kind_records_do_not_reach_the_settlement_state(package: str) -> None:
     """Given a kind's settlement records module.
 
-    When its imports of this project are read,
-    Then they are only the primitives and the encoding (the settlement state imports it).
+    When its imports of this project are followed, transitively,
+    Then none reaches the settlement layer or the kinds' registry: the settlement
+    state imports the records, so they may name only lower modules (primitives,
+    positions, encoding, the kind's own containers).
     """
-    path = ROOT / package.replace(".", "/") / "records.py"
-    imported = {m for m in get_imported_modules(path) if is_within(m, "spec")}
-    allowed = ("spec.primitives", "spec.encoding")
-    assert all(any(is_within(m, a) for a in allowed) for m in imported), imported
+    reached = get_transitive_spec_imports(f"{package}.records")
+    forbidden = ("spec.settlement", "spec.environments.records", "spec.environments.registry")
+    offenders = sorted(m for m in reached if any(is_within(m, f) for f in forbidden))
+    assert not offenders, offenders
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,10 @@ from spec.environments.cash.exits import FinalizeCoinExit, StartCoinExit
 from spec.environments.cash.records import CashRecords, CoinExitStatus, CoinStatus
 from spec.environments.payments.exits import StartStandardExit
 from spec.errors import Rejected, RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Uint64, Uint256
 from spec.settlement.operations import Deposit, RegisterEnvironment
-from spec.settlement.state import EnvironmentKind, OutputPosition, get_balance
+from spec.settlement.state import EnvironmentKind, get_balance
 from tests.cash_worlds import ENV, PERIOD, Chain, make_minted, make_passed_on
 from tests.support import rejects
 

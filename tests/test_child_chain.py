@@ -41,9 +41,9 @@ from spec.invariants.payments.chain import (
     check_spent_is_permanent,
     check_value_conservation,
 )
+from spec.positions import OutputPosition
 from spec.presets import TINY
 from spec.primitives import NATIVE_TOKEN, Address, Signature, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 from tests.support import (
     ALICE,
     ALICE_KEY,

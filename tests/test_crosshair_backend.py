@@ -26,9 +26,10 @@ from hypothesis.internal.conjecture.providers import AVAILABLE_PROVIDERS
 
 from spec.encoding import decode, encode
 from spec.errors import Rejected, RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import Hash32, Uint8, Uint16, Uint64
 from spec.settlement.exits import compute_exitable_time
-from spec.settlement.state import BlockKind, BlockRecord, OutputPosition
+from spec.settlement.state import BlockKind, BlockRecord
 
 UINT64_MAX = Uint64.max_value()
 

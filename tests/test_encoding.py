@@ -28,6 +28,7 @@ from spec.environments.payments.transactions import (
     Transaction,
 )
 from spec.errors import Rejected, RejectionReason
+from spec.positions import OutputPosition
 from spec.presets import TINY, Preset
 from spec.primitives import (
     Address,
@@ -39,7 +40,6 @@ from spec.primitives import (
     Uint64,
     Uint256,
 )
-from spec.settlement.state import OutputPosition
 from tests.strategies import (
     addresses,
     arbitrary_presets,

@@ -20,6 +20,7 @@ from dataclasses import replace
 import pytest
 
 import spec.invariants
+from fixtures import WATCHER
 from spec.environments.payments.exits import ChallengeStandardExit
 from spec.invariants.catalog import CATALOG, get_invariant
 from spec.invariants.checks import NAMED_CHECKERS
@@ -240,7 +241,7 @@ def test_maturity_detects_payment_before_exitable_time() -> None:
     """
     pre = world_with_exits()
     post = change_exit(pre, 0, status=ExitStatus.PROCESSED)
-    operation = ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(1))
+    operation = ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(1))
     assert InvariantId.MATURITY in step_violations(pre, operation, post)
 
 
@@ -251,7 +252,7 @@ def test_priority_order_detects_exit_paid_out_of_order() -> None:
     Then INV-08 reports the order.
     """
     pre = advance(world_with_exits(), 100)
-    operation = ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(1))
+    operation = ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(1))
     right = state_transition(pre, operation)
     wrong = state_transition(pre, replace(operation, max_exits=Uint32(2)))
     wrong = change_exit(wrong, 0, status=ExitStatus.OPEN, paid=Uint256(0))
@@ -266,8 +267,8 @@ def test_priority_order_detects_stop_before_limit() -> None:
     Then INV-08 reports that processing stopped at a mature exit.
     """
     pre = advance(world_with_exits(), 100)
-    short = state_transition(pre, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(1)))
-    operation = ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(2))
+    short = state_transition(pre, ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(1)))
+    operation = ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(2))
     assert InvariantId.PRIORITY_ORDER in step_violations(pre, operation, short)
 
 
@@ -278,8 +279,8 @@ def test_priority_order_detects_processing_past_the_limit() -> None:
     Then INV-08 reports that the limit was exceeded.
     """
     pre = advance(world_with_exits(), 100)
-    both = state_transition(pre, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(2)))
-    operation = ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(1))
+    both = state_transition(pre, ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(2)))
+    operation = ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(1))
     assert InvariantId.PRIORITY_ORDER in step_violations(pre, operation, both)
 
 
@@ -292,7 +293,7 @@ def test_priority_order_detects_short_vault_paying_the_wrong_exit() -> None:
     """
     pre = advance(world_with_exits(), 100)
     short = change_environment(pre, 0, withdrawn={NATIVE_TOKEN: Uint256(30)})
-    operation = ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(2))
+    operation = ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(2))
     right = state_transition(short, operation)
     assert [right.environments[0].exits[Uint64(i)].paid for i in range(2)] == [100, 10]
     wrong = change_exit(right, 0, paid=Uint256(70))
@@ -400,7 +401,8 @@ def test_finality_detects_reopened_exit() -> None:
     Then INV-11 reports it.
     """
     pre = state_transition(
-        advance(world_with_exits(), 100), ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(1))
+        advance(world_with_exits(), 100),
+        ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(1)),
     )
     post = change_exit(pre, 0, status=ExitStatus.OPEN)
     assert InvariantId.FINALITY_MONOTONICITY in step_violations(

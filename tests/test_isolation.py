@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fixtures import WATCHER
 from spec.encoding import encode
 from spec.environments.payments.transactions import Output
 from spec.primitives import NATIVE_TOKEN, Uint32, Uint64, Uint256
@@ -35,12 +36,12 @@ def test_byzantine_environment_leaves_the_other_untouched() -> None:
     minted = pay(0, [(alice.position, MALLORY_KEY)], [Output(MALLORY, TOKEN_A, Uint256(10**6))])
     state, number = commit_block(state, 0, [minted])
     state = apply(state, make_exit(state, 0, MALLORY, position_of(number, 0), [minted]))
-    state = apply(advance(state, 200), ProcessExits(Uint64(0), TOKEN_A, Uint32(5)))
+    state = apply(advance(state, 200), ProcessExits(Uint64(0), WATCHER.address, TOKEN_A, Uint32(5)))
     assert encode(state.environments[1]) == env1_before
     assert get_balance(state, MALLORY, TOKEN_A) == FUNDS + 100  # only env 0's vault
     assert get_vault_balance(state.environments[1], TOKEN_A) == 500
     state = apply(state, make_exit(state, 1, BOB, honest.position, [honest.transaction]))
-    state = apply(advance(state, 100), ProcessExits(Uint64(1), TOKEN_A, Uint32(5)))
+    state = apply(advance(state, 100), ProcessExits(Uint64(1), WATCHER.address, TOKEN_A, Uint32(5)))
     assert state.environments[1].exits[Uint64(0)].status == ExitStatus.PROCESSED
     assert get_balance(state, BOB, TOKEN_A) == FUNDS
 
@@ -57,7 +58,9 @@ def test_honest_owner_exits_before_outputs_of_an_invalid_block() -> None:
     state = apply(state, make_exit(state, 0, MALLORY, position_of(number, 0), [minted]))
     state = advance(state, 100)
     state = apply(state, make_exit(state, 0, ALICE, alice.position, [alice.transaction]))
-    state = apply(advance(state, 100), ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(5)))
+    state = apply(
+        advance(state, 100), ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(5))
+    )
     exits = state.environments[0].exits
     assert (exits[Uint64(1)].owner, exits[Uint64(1)].paid) == (ALICE, 100)
     assert (exits[Uint64(0)].owner, exits[Uint64(0)].paid) == (MALLORY, 0)

@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixtures import ALICE
+from fixtures import ALICE, WATCHER
 from reference.node import server as node_server
 from reference.node.requests import Limits, RequestError, check_before_parsing, parse_request
 from reference.node.server import COMMAND_FIELDS, Server, compute_largest_block_size
@@ -54,6 +54,7 @@ from spec.environments.payments.transactions import (
     Transaction,
 )
 from spec.errors import RejectionReason
+from spec.positions import OutputPosition
 from spec.presets import FULL, TINY
 from spec.primitives import (
     NATIVE_TOKEN,
@@ -67,7 +68,7 @@ from spec.primitives import (
     Uint256,
 )
 from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, SubmitBlock
-from spec.settlement.state import OutputPosition, SettlementState
+from spec.settlement.state import SettlementState
 from spec.settlement.transition import OPERATIONS
 from tests.crash_cash import CASH_ENVIRONMENT, step_request
 from tests.crash_workload import Request, Snapshot, apply_request, build_workload, replay
@@ -601,7 +602,7 @@ def plausible_lines(world: World) -> st.SearchStrategy[Line]:
             rejected(RejectionReason.NOT_OPERATOR),
         ),
         (
-            dump(apply_request(ProcessExits(Uint64(1), NATIVE_TOKEN, Uint32(0)))),
+            dump(apply_request(ProcessExits(Uint64(1), WATCHER.address, NATIVE_TOKEN, Uint32(0)))),
             rejected(RejectionReason.PROCESS_LIMIT_ZERO),
         ),
         (

@@ -29,8 +29,8 @@ from spec.environments.payments.transactions import (
     compute_block_root,
 )
 from spec.errors import Rejected, RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import Signature, Uint8, Uint16, Uint256
-from spec.settlement.state import OutputPosition
 from tests.test_reference_roles import DEPTH, ENV, Rig, make_rig
 
 Verdict = RejectionReason | None

@@ -33,7 +33,7 @@ import z3
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from fixtures import make_rules
+from fixtures import WATCHER, make_rules
 from proofs.models.drift import check_model_invariants, compare_with_spec
 from proofs.models.environment import EnvironmentTerms, ModelConfig
 from proofs.models.settlement import ENVIRONMENT_ENCODERS
@@ -46,6 +46,7 @@ from spec.environments.payments.transactions import (
     get_transaction_outputs,
 )
 from spec.errors import Rejected
+from spec.positions import OutputPosition
 from spec.primitives import (
     NATIVE_TOKEN,
     Address,
@@ -64,13 +65,7 @@ from spec.settlement.operations import (
     RegisterEnvironment,
     SubmitBlock,
 )
-from spec.settlement.state import (
-    EnvironmentKind,
-    EnvironmentRules,
-    ExitStatus,
-    OutputPosition,
-    SettlementState,
-)
+from spec.settlement.state import EnvironmentKind, EnvironmentRules, ExitStatus, SettlementState
 from spec.settlement.transition import Operation, state_transition
 from tests.harness import (
     DEPOSIT_LIMIT,
@@ -223,7 +218,9 @@ def add_processing(draw: st.DrawFn, world: World) -> None:
     """Process up to three exits of one queue."""
     environment = pick_environment(draw, world)
     token = draw(st.sampled_from([NATIVE_TOKEN, TOKEN_A]))
-    operation = ProcessExits(Uint64(environment), token, Uint32(draw(st.integers(1, 3))))
+    operation = ProcessExits(
+        Uint64(environment), WATCHER.address, token, Uint32(draw(st.integers(1, 3)))
+    )
     world.state = apply(world.state, operation)
 
 
@@ -413,7 +410,7 @@ def exit_processing(draw: st.DrawFn, world: World) -> Operation:
         environment = draw(environment_ids(world))
         token = draw(st.sampled_from([NATIVE_TOKEN, TOKEN_A]))
     limit = draw(st.sampled_from([0, 1, 2, 3, 3]))
-    return ProcessExits(Uint64(environment), token, Uint32(limit))
+    return ProcessExits(Uint64(environment), WATCHER.address, token, Uint32(limit))
 
 
 @st.composite
@@ -432,6 +429,7 @@ def registrations(draw: st.DrawFn, world: World) -> Operation:
         Uint64(draw(st.sampled_from([period - 1, period, period + 50]))),
         Uint256(draw(st.sampled_from([0, int(preset.minimum_exit_bond), 50]))),
         Uint256(draw(st.sampled_from([0, 1, int(DEPOSIT_LIMIT)]))),
+        Uint256(0),
     )
     sender = draw(st.sampled_from([OPERATOR, MALLORY]))
     return RegisterEnvironment(sender, EnvironmentKind.PAYMENTS, rules)

@@ -25,8 +25,8 @@ from spec.environments.payments.transactions import (
     sign_transaction,
 )
 from spec.errors import RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address, Signature, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 from tests.support import (
     ALICE,
     ALICE_KEY,

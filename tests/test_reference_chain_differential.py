@@ -46,8 +46,8 @@ from spec.environments.payments.transactions import (
     sign_transaction,
 )
 from spec.errors import RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address, Signature, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 from tests.reference_chain_histories import (
     ENVIRONMENT_ID,
     KEYS,

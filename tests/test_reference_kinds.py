@@ -31,10 +31,11 @@ from spec.environments.payments.chain import apply_deposit
 from spec.environments.payments.kind import compute_child_chain_digest, compute_deposit_transaction
 from spec.environments.payments.steps import ApplyDeposit, ApplyExit
 from spec.errors import RejectionReason
+from spec.positions import OutputPosition
 from spec.presets import TINY
 from spec.primitives import Uint8, Uint16, Uint64, Uint256
 from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment
-from spec.settlement.state import EnvironmentKind, OutputPosition
+from spec.settlement.state import EnvironmentKind
 from spec.settlement.transition import OPERATIONS
 from tests.support import rejects
 

@@ -43,10 +43,11 @@ from spec.environments.payments.transactions import (
 )
 from spec.errors import Rejected, RejectionReason
 from spec.merkle import is_valid_merkle_proof
+from spec.positions import OutputPosition
 from spec.presets import TINY
 from spec.primitives import NATIVE_TOKEN, Uint8, Uint16, Uint32, Uint64, Uint256
 from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, RegisterEnvironment
-from spec.settlement.state import EnvironmentKind, ExitStatus, OutputPosition
+from spec.settlement.state import EnvironmentKind, ExitStatus
 from tests.support import rejects
 
 ENV = Uint64(0)
@@ -376,7 +377,7 @@ def test_processed_exit_leaves_every_ledger_and_wallet() -> None:
     rig.settlement.apply(bob.make_exit(ENV, owned.position, rig.bond))
     rig.watcher.tick()
     rig.advance(2 * PERIOD)
-    rig.settlement.apply(ProcessExits(ENV, TOKEN_A, Uint32(5)))
+    rig.settlement.apply(ProcessExits(ENV, WATCHER.address, TOKEN_A, Uint32(5)))
     assert rig.operator.follow_exits() == 1
     rig.watcher.tick()
     assert [o.position for o in bob.follow_exits(rig.settlement, ENV)] == [owned.position]

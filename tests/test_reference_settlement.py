@@ -15,6 +15,7 @@ from dataclasses import replace
 import pytest
 
 from fixtures import (
+    WATCHER,
     make_high_s_signature,
     make_malformed_signature,
     make_rules,
@@ -80,7 +81,7 @@ def test_deposit_of_zero_in_quarantine_names_the_quarantine_first() -> None:
 @rejects(RejectionReason.FINALIZATION_PERIOD_TOO_SHORT)
 def test_registration_below_the_minimal_period() -> None:
     """Given the tiny preset. When rules set a 99 s period (and a zero limit), Then too short."""
-    rules = EnvironmentRules(Uint64(99), Uint256(50), Uint256(0))
+    rules = EnvironmentRules(Uint64(99), Uint256(50), Uint256(0), Uint256(0))
     apply_rejected(make_simulator(), register(rules))
 
 
@@ -378,7 +379,7 @@ def test_processing_zero_exits() -> None:
     """Given a mature exit. When a call allows zero exits, Then PROCESS_LIMIT_ZERO."""
     simulator = make_exiting_alice().simulator
     advance(simulator, 100)
-    apply_rejected(simulator, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(0)))
+    apply_rejected(simulator, ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(0)))
 
 
 @rejects(RejectionReason.NO_EXIT_TO_PROCESS)
@@ -386,14 +387,14 @@ def test_processing_before_maturity() -> None:
     """Given Alice's exit matures in 100 s. When processed after 99 s, Then nothing to process."""
     simulator = make_exiting_alice().simulator
     advance(simulator, 99)
-    apply_rejected(simulator, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(10)))
+    apply_rejected(simulator, ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(10)))
 
 
 @rejects(RejectionReason.INTEGER_OVERFLOW)
 def test_processing_a_payout_past_the_largest_balance() -> None:
     """Given the whale's mature exit, When processed, Then its balance overflows."""
     simulator = SettlementSimulator.create(Store(), make_initial_state())
-    apply_rejected(simulator, ProcessExits(Uint64(3), NATIVE_TOKEN, Uint32(1)))
+    apply_rejected(simulator, ProcessExits(Uint64(3), WATCHER.address, NATIVE_TOKEN, Uint32(1)))
 
 
 @rejects(RejectionReason.TIME_NOT_INCREASING)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import make_rules
+from fixtures import WATCHER, make_rules
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.digest import compute_settlement_digest
@@ -77,8 +77,8 @@ def play_life_cycle(simulator: SettlementSimulator) -> None:
         apply_checked(simulator, exit)
     apply_checked(simulator, make_exit(simulator, 0, CAROL, position_of(int(invalid), 0), forged))
     advance(simulator, 250)
-    apply_checked(simulator, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(1)))
-    apply_checked(simulator, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(10)))
+    apply_checked(simulator, ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(1)))
+    apply_checked(simulator, ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(10)))
 
 
 def test_life_cycle_is_the_spec_s_and_pays_no_more_than_the_vault() -> None:
@@ -255,9 +255,11 @@ def test_crowded_queue_is_paid_in_the_spec_s_priority_order() -> None:
     Then every call leaves the spec's state: the same exits paid, in the same order, as much.
     """
     simulator = SettlementSimulator.create(Store(), make_crowded_queue(300))
-    apply_checked(simulator, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(7)))
-    apply_checked(simulator, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(50)))
-    apply_checked(simulator, ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(2**32 - 1)))
+    apply_checked(simulator, ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(7)))
+    apply_checked(simulator, ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(50)))
+    apply_checked(
+        simulator, ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(2**32 - 1))
+    )
     assert simulator.get_open_exits(Uint64(0)) == []
 
 
@@ -295,8 +297,8 @@ def test_operations_read_only_through_indexes() -> None:
         AdvanceTime(Uint64(5_000)),
         alice.challenge,
         alice.start,
-        ProcessExits(Uint64(1), NATIVE_TOKEN, Uint32(5)),
-        ProcessExits(Uint64(0), NATIVE_TOKEN, Uint32(5)),
+        ProcessExits(Uint64(1), WATCHER.address, NATIVE_TOKEN, Uint32(5)),
+        ProcessExits(Uint64(0), WATCHER.address, NATIVE_TOKEN, Uint32(5)),
         Deposit(Uint64(0), ALICE, NATIVE_TOKEN, Uint256(1)),
     ]
     plans = collect_query_plans(simulator, operations)

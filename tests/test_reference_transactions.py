@@ -25,8 +25,8 @@ from spec.environments.payments.transactions import (
     compute_transaction_leaf,
 )
 from spec.errors import Rejected, RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import Address, Hash32, Signature, Uint64
-from spec.settlement.state import OutputPosition
 from tests.strategies import (
     block_transactions,
     blocks,

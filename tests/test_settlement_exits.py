@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from fixtures import WATCHER
 from spec.crypto import SECP256K1_ORDER, compute_address_of_private_key
 from spec.environments.payments.exits import ChallengeStandardExit
 from spec.environments.payments.transactions import FeeClaim, Output
@@ -44,7 +45,7 @@ PERIOD = 100  # the tiny preset's minimal finalization period, used by the test 
 
 def process(env: int = 0, token: object = NATIVE_TOKEN, max_exits: int = 10) -> ProcessExits:
     """Return a ProcessExits call."""
-    return ProcessExits(Uint64(env), token, Uint32(max_exits))  # type: ignore[arg-type]
+    return ProcessExits(Uint64(env), WATCHER.address, token, Uint32(max_exits))  # type: ignore[arg-type]
 
 
 def alice_deposit_exit(amount: int = 100) -> SettlementState:
@@ -378,12 +379,13 @@ def test_challenge_with_spend_signed_by_someone_else_is_rejected() -> None:
     apply_rejected(state, ChallengeStandardExit(Uint64(0), MALLORY, Uint64(0), forged, Uint8(0)))
 
 
-@rejects(RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER)
+@rejects(RejectionReason.TX_SIGNATURE_COUNT_MISMATCH)
 def test_challenge_with_unsigned_spend_is_rejected() -> None:
     """Given Alice's honest exit of her unspent deposit.
 
     When Mallory challenges with a spend of it carrying no signature,
-    Then the challenge is rejected with CHALLENGE_NOT_SIGNED_BY_OWNER.
+    Then the challenge is rejected with TX_SIGNATURE_COUNT_MISMATCH: a spend
+    must have the shape of a payment, one signature per input.
     """
     state, made = deposit(make_world(), 0, ALICE, 100)
     state = apply(state, make_exit(state, 0, ALICE, made.position, [made.transaction]))
@@ -537,3 +539,32 @@ def test_processing_an_empty_queue_is_rejected() -> None:
     Then the call is rejected with NO_EXIT_TO_PROCESS.
     """
     apply_rejected(make_world(), process())
+
+
+@rejects(RejectionReason.TX_NO_OUTPUTS)
+def test_challenge_with_a_spend_creating_nothing_is_rejected() -> None:
+    """Given Alice's honest exit of her deposit, and her signature on a payment with no outputs.
+
+    When Mallory challenges with that payment,
+    Then it is rejected with TX_NO_OUTPUTS: no block could hold it, so it spends nothing.
+    """
+    state, made = deposit(make_world(), 0, ALICE, 100)
+    state = apply(state, make_exit(state, 0, ALICE, made.position, [made.transaction]))
+    empty = pay(0, [(made.position, ALICE_KEY)], [])
+    apply_rejected(state, ChallengeStandardExit(Uint64(0), MALLORY, Uint64(0), empty, Uint8(0)))
+
+
+def test_challenge_with_an_unbalanced_spend_is_accepted() -> None:
+    """Given Alice's exit of her deposit of 100, and her signed payment of 500 from it.
+
+    When Mallory challenges with that payment (well formed, but creating more than it spends),
+    Then the exit is cancelled: the owner's signature on a well-formed spend gives the output
+    away, whatever the other inputs would have had to hold.
+    """
+    state, made = deposit(make_world(), 0, ALICE, 100)
+    state = apply(state, make_exit(state, 0, ALICE, made.position, [made.transaction]))
+    overspend = pay(0, [(made.position, ALICE_KEY)], [(MALLORY, 500)])
+    state = apply(
+        state, ChallengeStandardExit(Uint64(0), MALLORY, Uint64(0), overspend, Uint8(0))
+    )
+    assert state.environments[0].exits[Uint64(0)].status == ExitStatus.CHALLENGED

@@ -55,9 +55,10 @@ from spec.environments.payments import exits as payments_exits
 from spec.environments.payments.transactions import FeeClaim, Output
 from spec.errors import RejectionReason, require
 from spec.invariants.ids import InvariantId
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Uint8, Uint16, Uint64, Uint256
 from spec.settlement import exits
-from spec.settlement.state import Exit, OutputPosition, SettlementState
+from spec.settlement.state import Exit, SettlementState
 from spec.settlement.transition import OPERATIONS
 
 TRACES = Path(__file__).parent / "traces"

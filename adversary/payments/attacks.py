@@ -28,9 +28,10 @@ from spec.environments.payments.transactions import (
     SignedTransaction,
 )
 from spec.errors import RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Signature, Uint8, Uint64, Uint256
 from spec.settlement.operations import Deposit, SubmitBlock
-from spec.settlement.state import Exit, ExitStatus, OutputPosition
+from spec.settlement.state import Exit, ExitStatus
 
 
 def to_mallory(token: Address, amount: int) -> tuple[Output]:

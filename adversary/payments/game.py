@@ -28,9 +28,10 @@ from spec.environments.payments.transactions import Output, SignedTransaction
 from spec.errors import Rejected, RejectionReason
 from spec.invariants import evaluate
 from spec.invariants.evaluate import Violation
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address, Uint8, Uint16, Uint64, Uint256
 from spec.settlement.operations import Deposit, SubmitBlock
-from spec.settlement.state import BlockKind, Exit, ExitStatus, OutputPosition
+from spec.settlement.state import BlockKind, Exit, ExitStatus
 from spec.settlement.transition import Operation, get_operation_environment_id
 
 

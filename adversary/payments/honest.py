@@ -23,8 +23,9 @@ from adversary.payments.roster import (
     USERS,
 )
 from fixtures import ALICE, BOB, CAROL, MALLORY, Actor
+from spec.positions import OutputPosition
 from spec.primitives import Address
-from spec.settlement.state import ExitStatus, OutputPosition
+from spec.settlement.state import ExitStatus
 
 
 class HonestActions(GameMoves):

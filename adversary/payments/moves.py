@@ -33,8 +33,9 @@ from spec.environments.payments.transactions import (
     Transaction,
 )
 from spec.errors import Rejected, RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint8, Uint64, Uint256
-from spec.settlement.state import Exit, ExitStatus, OutputPosition
+from spec.settlement.state import Exit, ExitStatus
 
 
 def sign(

@@ -45,9 +45,10 @@ from spec.errors import Rejected
 from spec.invariants import evaluate
 from spec.invariants.evaluate import Violation
 from spec.invariants.ids import InvariantId
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address, Uint64
 from spec.settlement.operations import Deposit, ProcessExits
-from spec.settlement.state import Exit, ExitStatus, OutputPosition, SettlementState
+from spec.settlement.state import Exit, ExitStatus, SettlementState
 from spec.settlement.transition import Operation
 
 InputSigners = dict[OutputPosition, frozenset[Address]]

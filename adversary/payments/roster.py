@@ -7,8 +7,8 @@ machine that draws those actions (:mod:`adversary.payments.machine`).
 from __future__ import annotations
 
 from fixtures import ALICE, BOB, CAROL, DAVE, MALLORY, OPERATOR, OPERATOR_TWO, TOKEN_A, WATCHER
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Hash32, Uint8, Uint16, Uint64
-from spec.settlement.state import OutputPosition
 
 # Actors, tokens and environments
 

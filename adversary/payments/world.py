@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from fixtures import WATCHER
 from spec.crypto import recover_signer
 from spec.environments.payments.chain import (
     ChildChainState,
@@ -49,6 +50,7 @@ from spec.environments.payments.transactions import (
 )
 from spec.errors import Rejected
 from spec.merkle import compute_merkle_proof
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint8, Uint16, Uint32, Uint64, Uint256
 from spec.settlement.blocks import get_next_child_block_number
 from spec.settlement.deposits import get_next_deposit_block_number
@@ -59,13 +61,7 @@ from spec.settlement.operations import (
     RegisterEnvironment,
     SubmitBlock,
 )
-from spec.settlement.state import (
-    EnvironmentKind,
-    EnvironmentRules,
-    ExitStatus,
-    OutputPosition,
-    SettlementState,
-)
+from spec.settlement.state import EnvironmentKind, EnvironmentRules, ExitStatus, SettlementState
 from spec.settlement.transition import Operation, state_transition
 from spec.totals import with_entry
 
@@ -320,7 +316,9 @@ def process_exits(world: World, env: int, token: Address, max_exits: int = 2**16
         Rejected: as ``ProcessExits`` does.
     """
     before = world.settlement.environments[env].exits
-    world = apply_operation(world, ProcessExits(Uint64(env), token, Uint32(max_exits)))
+    world = apply_operation(
+        world, ProcessExits(Uint64(env), WATCHER.address, token, Uint32(max_exits))
+    )
     after = world.settlement.environments[env].exits
     chain = world.chains[env]
     reality = chain.reality

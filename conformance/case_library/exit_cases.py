@@ -21,6 +21,7 @@ from conformance.case_library.worlds import (
 )
 from conformance.cases import TraceBuilder, case
 from fixtures import (
+    WATCHER,
     Actor,
     make_high_s_signature,
     make_malformed_signature,
@@ -145,7 +146,7 @@ def process_exits_oldest_output_first(preset: Preset) -> TraceBuilder:
     builder.apply(make_deposit_exit(builder, BOB, bob_block, 70))
     builder.apply(make_deposit_exit(builder, ALICE, alice_block, 100))
     wait_past_finalization(builder)
-    builder.apply(ProcessExits(ENVIRONMENT, TOKEN_A, Uint32(1)))
+    builder.apply(ProcessExits(ENVIRONMENT, WATCHER.address, TOKEN_A, Uint32(1)))
     return builder
 
 
@@ -154,7 +155,7 @@ def process_zero_exits(preset: Preset) -> TraceBuilder:
     """A request to process at most zero exits is refused."""
     builder, _ = start_alice_exit(preset)
     wait_past_finalization(builder)
-    builder.apply(ProcessExits(ENVIRONMENT, TOKEN_A, Uint32(0)))
+    builder.apply(ProcessExits(ENVIRONMENT, WATCHER.address, TOKEN_A, Uint32(0)))
     return builder
 
 
@@ -162,5 +163,5 @@ def process_zero_exits(preset: Preset) -> TraceBuilder:
 def process_before_maturity(preset: Preset) -> TraceBuilder:
     """An exit that has not survived its challenge window cannot be processed yet."""
     builder, _ = start_alice_exit(preset)
-    builder.apply(ProcessExits(ENVIRONMENT, TOKEN_A, Uint32(1)))
+    builder.apply(ProcessExits(ENVIRONMENT, WATCHER.address, TOKEN_A, Uint32(1)))
     return builder

@@ -28,9 +28,11 @@ from spec.settlement.transition import Operation
 # Registration
 
 
-def make_registration(preset: Preset, period: int, bond: int, limit: int) -> RegisterEnvironment:
+def make_registration(
+    preset: Preset, period: int, bond: int, limit: int, bounty: int = 0
+) -> RegisterEnvironment:
     """Return Alice's registration of a payments environment with these rules."""
-    rules = EnvironmentRules(Uint64(period), Uint256(bond), Uint256(limit))
+    rules = EnvironmentRules(Uint64(period), Uint256(bond), Uint256(limit), Uint256(bounty))
     return RegisterEnvironment(ALICE.address, EnvironmentKind.PAYMENTS, rules)
 
 

@@ -27,11 +27,12 @@ from spec.environments.payments.transactions import (
     sign_transaction,
 )
 from spec.merkle import compute_merkle_proof
+from spec.positions import OutputPosition
 from spec.presets import Preset
 from spec.primitives import NATIVE_TOKEN, Address, Signature, Uint8, Uint16, Uint64, Uint256
 from spec.settlement.deposits import get_next_deposit_block_number
 from spec.settlement.operations import AdvanceTime, Deposit
-from spec.settlement.state import OutputPosition, SettlementState
+from spec.settlement.state import SettlementState
 
 ENVIRONMENT = Uint64(0)
 """The environment every case uses."""

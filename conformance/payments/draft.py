@@ -33,8 +33,8 @@ from spec.environments.payments.transactions import (
     Transaction,
     sign_transaction,
 )
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 
 USERS = (ALICE, BOB, CAROL)
 """Who deposits, pays and is paid."""

@@ -29,11 +29,11 @@ from proofs.models.environment import (
 )
 from proofs.models.rules import BlockKindCode, ExitStatusCode, compute_position_key
 from proofs.models.settlement import SettlementTerms
+from spec.positions import OutputPosition
 from spec.settlement.state import (
     BlockKind,
     Environment,
     ExitStatus,
-    OutputPosition,
     SettlementState,
     get_last_block_number,
     get_last_child_block_number,

@@ -159,7 +159,7 @@ def make_coin_exit_workload(count: int) -> CoinExitWorkload:
     environment = Environment(
         operator=owners[0].address,
         kind=EnvironmentKind.CASH,
-        rules=EnvironmentRules(period, bond, Uint256(10**18)),
+        rules=EnvironmentRules(period, bond, Uint256(10**18), Uint256(0)),
         registered_at=Uint64(0),
         blocks=blocks,
         exits={},

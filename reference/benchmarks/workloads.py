@@ -23,11 +23,13 @@ from dataclasses import dataclass
 
 from coincurve import PrivateKey
 
+from fixtures import WATCHER
 from reference.environments.payments import encoding as fast
 from spec.crypto import compute_address_of_private_key, keccak256
 from spec.environments.payments.chain import ChildChainState
-from spec.environments.payments.records import PaymentsRecords
+from spec.environments.payments.records import compute_genesis_payments_records
 from spec.environments.payments.transactions import Block, Output, SignedTransaction, Transaction
+from spec.positions import OutputPosition
 from spec.presets import FULL
 from spec.primitives import (
     NATIVE_TOKEN,
@@ -49,7 +51,6 @@ from spec.settlement.state import (
     EnvironmentRules,
     Exit,
     ExitStatus,
-    OutputPosition,
     SettlementState,
 )
 
@@ -174,7 +175,7 @@ def make_operator_settlement(operator: Address) -> SettlementState:
     """Return a settlement layer with one active environment run by ``operator``."""
     preset = FULL
     rules = EnvironmentRules(
-        preset.minimum_finalization_period, preset.minimum_exit_bond, Uint256(10**18)
+        preset.minimum_finalization_period, preset.minimum_exit_bond, Uint256(10**18), Uint256(0)
     )
     environment = Environment(
         operator=operator,
@@ -186,7 +187,7 @@ def make_operator_settlement(operator: Address) -> SettlementState:
         deposited={},
         withdrawn={},
         bonds_held=Uint256(0),
-        kind_records=PaymentsRecords(),
+        kind_records=compute_genesis_payments_records(),
     )
     return SettlementState(preset, preset.quarantine_period, {}, (environment,))
 
@@ -206,6 +207,7 @@ def make_exit_workload(count: int, seed: int = 0) -> SettlementState:
     exits = {
         Uint64(exit_id): Exit(
             position=OutputPosition(block_number, Uint16(exit_id // 4), Uint8(exit_id % 4)),
+            output_id=Hash32(exit_id.to_bytes(32, "big")),
             owner=operator,
             token=NATIVE_TOKEN,
             amount=Uint256(1),
@@ -220,14 +222,14 @@ def make_exit_workload(count: int, seed: int = 0) -> SettlementState:
     environment = Environment(
         operator=operator,
         kind=EnvironmentKind.PAYMENTS,
-        rules=EnvironmentRules(period, bond, Uint256(10**18)),
+        rules=EnvironmentRules(period, bond, Uint256(10**18), Uint256(0)),
         registered_at=Uint64(0),
         blocks={block_number: BlockRecord(BlockKind.CHILD, root_placeholder(), Uint64(start))},
         exits=exits,
         deposited={NATIVE_TOKEN: Uint256(count)},
         withdrawn={},
         bonds_held=Uint256(int(bond) * count),
-        kind_records=PaymentsRecords(),
+        kind_records=compute_genesis_payments_records(),
     )
     return SettlementState(
         preset=preset,
@@ -240,4 +242,6 @@ def make_exit_workload(count: int, seed: int = 0) -> SettlementState:
 def make_process_calls(count: int) -> list[ProcessExits]:
     """Return the ``ProcessExits`` calls that process ``count`` exits, EXITS_PER_CALL at a time."""
     calls = (count + EXITS_PER_CALL - 1) // EXITS_PER_CALL
-    return [ProcessExits(ENVIRONMENT_ID, NATIVE_TOKEN, Uint32(EXITS_PER_CALL))] * calls
+    return [
+        ProcessExits(ENVIRONMENT_ID, WATCHER.address, NATIVE_TOKEN, Uint32(EXITS_PER_CALL))
+    ] * calls

@@ -52,15 +52,11 @@ from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.environments.payments.transactions import SignedTransaction
 from spec.errors import Rejected
+from spec.positions import OutputPosition
 from spec.presets import TINY
 from spec.primitives import NATIVE_TOKEN, Address, Uint32, Uint64, Uint256
 from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, RegisterEnvironment
-from spec.settlement.state import (
-    EnvironmentKind,
-    Exit,
-    ExitStatus,
-    OutputPosition,
-)
+from spec.settlement.state import EnvironmentKind, Exit, ExitStatus
 
 USERS = (ALICE, BOB, CAROL, MALLORY)
 """Actors with a wallet; Mallory is the attacker."""
@@ -260,7 +256,9 @@ class Devnet:
             Rejected: ``NO_EXIT_TO_PROCESS`` when none is mature.
         """
         candidates = self.settlement.get_open_exits(environment_id)
-        self.settlement.apply(ProcessExits(environment_id, token, Uint32(len(candidates))))
+        self.settlement.apply(
+            ProcessExits(environment_id, WATCHER.address, token, Uint32(len(candidates)))
+        )
         processed = []
         for exit_id, _ in candidates:
             exit = self.settlement.get_exit(environment_id, exit_id)

@@ -48,8 +48,8 @@ from reference.parties.watcher import AlertKind
 from spec.environments.payments.exits import StartStandardExit
 from spec.environments.payments.transactions import Output, SignedTransaction, Transaction
 from spec.errors import Rejected
+from spec.positions import OutputPosition
 from spec.primitives import Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 
 ATTACKED = Uint64(0)
 """The environment whose operator turns byzantine."""

@@ -147,8 +147,9 @@ from spec.environments.payments.transactions import (
     Transaction,
 )
 from spec.errors import Rejected
+from spec.positions import OutputPosition
 from spec.primitives import Address, Signature, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition, SettlementState
+from spec.settlement.state import SettlementState
 from spec.settlement.transition import Operation
 
 Request = dict[str, Any]

@@ -30,9 +30,10 @@ from spec.environments.payments.transactions import (
     DepositTransaction,
     Output,
 )
+from spec.positions import OutputPosition
 from spec.primitives import Hash32, Uint64
 from spec.settlement.operations import Deposit
-from spec.settlement.state import Exit, ExitStatus, OutputPosition
+from spec.settlement.state import Exit, ExitStatus
 
 PublishedBlock = tuple[Uint64, tuple[BlockTransaction, ...]]
 """A block as the board serves it: its number and its transactions."""

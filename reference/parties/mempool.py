@@ -47,8 +47,8 @@ from spec.environments.payments.transactions import (
     SignedTransaction,
 )
 from spec.errors import Rejected, RejectionReason, reject, require
+from spec.positions import OutputPosition
 from spec.primitives import Address, Hash32, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 
 Refusal = tuple[SignedTransaction, Rejected]
 """A payment the mempool refused, with the rejection that says why."""

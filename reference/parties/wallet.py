@@ -58,8 +58,9 @@ from spec.environments.payments.transactions import (
     Transaction,
     get_transaction_outputs,
 )
+from spec.positions import OutputPosition
 from spec.primitives import Address, Hash32, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import ExitStatus, OutputPosition
+from spec.settlement.state import ExitStatus
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS wallet_outputs (

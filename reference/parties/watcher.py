@@ -46,8 +46,9 @@ from spec.environments.payments.transactions import (
     SignedTransaction,
 )
 from spec.errors import Rejected
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint8, Uint64
-from spec.settlement.state import BlockKind, BlockRecord, Exit, ExitStatus, OutputPosition
+from spec.settlement.state import BlockKind, BlockRecord, Exit, ExitStatus
 
 WATCHER_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS watcher_state (

@@ -29,8 +29,9 @@ from reference.columns import (
     store_u64,
     store_u256,
 )
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint64, Uint256
-from spec.settlement.state import Exit, ExitStatus, OutputPosition
+from spec.settlement.state import Exit, ExitStatus
 
 EXIT_SCHEMA = (
     """CREATE TABLE settlement_exits (

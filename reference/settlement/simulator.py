@@ -57,6 +57,7 @@ from reference.settlement.tables import HEADER_TABLE, SettlementTables
 from reference.store import Store, failpoint
 from spec.encoding import decode, decode_as, encode
 from spec.environments.cash.records import CoinExit, SettledCoin
+from spec.positions import OutputPosition
 from spec.presets import Preset
 from spec.primitives import Address, Hash32, Uint64, Uint256
 from spec.settlement.operations import (
@@ -66,14 +67,7 @@ from spec.settlement.operations import (
     RegisterEnvironment,
     SubmitBlock,
 )
-from spec.settlement.state import (
-    BlockRecord,
-    Environment,
-    EnvironmentRules,
-    Exit,
-    OutputPosition,
-    SettlementState,
-)
+from spec.settlement.state import BlockRecord, Environment, EnvironmentRules, Exit, SettlementState
 from spec.settlement.transition import OPERATIONS, Operation
 
 CORE_STEPS: Mapping[type, SettlementStep] = {

@@ -15,7 +15,8 @@ game. The settlement layer never names a kind; it asks the kind's
 - which settlement operations the kind adds (its exit game: start an exit
   from witnesses, decide a challenge), as rows of the settlement operation
   table. A kind whose exits wait in the shared priority queue (payments)
-  hands each claim to ``spec.settlement.exits``; a kind whose exits stand
+  hands each claim to ``spec.settlement.exits`` and says how its queue is
+  processed (:attr:`EnvironmentKindSpec.process_exit_queue`); a kind whose exits stand
   alone (Plasma Cash) keeps them in its records and uses only the shared
   ledgers (balances, vault, bonds held);
 - what its child chain is (:class:`ChildChainSpec`): the state, the steps
@@ -36,7 +37,7 @@ from spec.dispatch import OperationSpec, OperationTable
 from spec.environments.records import KindRecords
 from spec.presets import Preset
 from spec.primitives import Hash32, Uint64, Uint256
-from spec.settlement.operations import Deposit
+from spec.settlement.operations import Deposit, ProcessExits
 from spec.settlement.state import Environment, EnvironmentKind, SettlementState
 
 
@@ -78,6 +79,8 @@ class EnvironmentKindSpec:
     """The bonds the kind's records hold (beyond the shared exits' bonds)."""
     settlement_operations: tuple[OperationSpec[SettlementState], ...]
     """Rows the kind adds to the settlement operation table (its exit game)."""
+    process_exit_queue: Callable[[SettlementState, ProcessExits], SettlementState]
+    """How ``ProcessExits`` processes one token's queue of an environment of the kind."""
     chain: ChildChainSpec
     """The kind's child chain."""
     codec_types: Mapping[str, Any]

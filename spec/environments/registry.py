@@ -23,8 +23,18 @@ from spec.environments.cash.challenges import (
 from spec.environments.cash.exits import FinalizeCoinExit, StartCoinExit
 from spec.environments.cash.kind import CASH
 from spec.environments.interface import EnvironmentKindSpec
+from spec.environments.payments.canonicity import (
+    ChallengeInFlightNotCanonical,
+    RespondToNonCanonicalChallenge,
+)
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.in_flight import DeleteInFlightExit, StartInFlightExit
 from spec.environments.payments.kind import PAYMENTS
+from spec.environments.payments.piggybacks import (
+    ChallengeInFlightInputSpent,
+    ChallengeInFlightOutputSpent,
+    PiggybackInFlightExit,
+)
 from spec.settlement.state import EnvironmentKind
 
 KINDS: Mapping[EnvironmentKind, EnvironmentKindSpec] = {
@@ -42,6 +52,13 @@ KindOperation = (
     | ChallengeCoinHistory
     | RespondCoinHistory
     | FinalizeCoinExit
+    | StartInFlightExit
+    | PiggybackInFlightExit
+    | ChallengeInFlightNotCanonical
+    | RespondToNonCanonicalChallenge
+    | ChallengeInFlightInputSpent
+    | ChallengeInFlightOutputSpent
+    | DeleteInFlightExit
 )
 """Every settlement operation that some kind adds (its exit game)."""
 

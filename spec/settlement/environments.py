@@ -22,7 +22,7 @@ def validate_rules(state: SettlementState, rules: EnvironmentRules) -> None:
 
     Raises:
         Rejected: ``FINALIZATION_PERIOD_TOO_SHORT``, ``EXIT_BOND_TOO_LOW``,
-            ``DEPOSIT_LIMIT_ZERO``.
+            ``DEPOSIT_LIMIT_ZERO``, ``PROCESSING_BOUNTY_ABOVE_BOND``.
     """
     preset = state.preset
     # Verify the finalization period is at least the preset's minimum
@@ -34,6 +34,10 @@ def validate_rules(state: SettlementState, rules: EnvironmentRules) -> None:
     require(rules.exit_bond >= preset.minimum_exit_bond, RejectionReason.EXIT_BOND_TOO_LOW)
     # Verify some deposit is possible
     require(rules.deposit_limit > 0, RejectionReason.DEPOSIT_LIMIT_ZERO)
+    # Verify the processing bounty can be paid out of a piggyback bond
+    require(
+        rules.processing_bounty <= rules.exit_bond, RejectionReason.PROCESSING_BOUNTY_ABOVE_BOND
+    )
 
 
 def process_register_environment(
@@ -43,7 +47,7 @@ def process_register_environment(
 
     Raises:
         Rejected: ``FINALIZATION_PERIOD_TOO_SHORT``, ``EXIT_BOND_TOO_LOW``,
-            ``DEPOSIT_LIMIT_ZERO``.
+            ``DEPOSIT_LIMIT_ZERO``, ``PROCESSING_BOUNTY_ABOVE_BOND``.
     """
     validate_rules(state, operation.rules)
     environment = Environment(

@@ -29,6 +29,7 @@ from dataclasses import replace
 from itertools import takewhile
 
 from spec.errors import RejectionReason, require
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address, Uint64
 from spec.settlement.operations import ProcessExits
 from spec.settlement.state import (
@@ -37,7 +38,6 @@ from spec.settlement.state import (
     Environment,
     Exit,
     ExitStatus,
-    OutputPosition,
     SettlementState,
     credit,
     debit,
@@ -173,6 +173,25 @@ def process_exit(
     )
     state = with_environment(state, environment_id, environment)
     state = credit(state, exit.owner, exit.token, payout)
+    return credit(state, exit.owner, NATIVE_TOKEN, exit.bond)
+
+
+def process_exit_skip(
+    state: SettlementState, environment_id: Uint64, exit_id: Uint64
+) -> SettlementState:
+    """End an open exit unpaid because another exit settled its output first; return its bond.
+
+    Raises:
+        Rejected: ``INTEGER_OVERFLOW`` when the owner's balance would pass the largest Uint256.
+    """
+    environment = state.environments[environment_id]
+    exit = environment.exits[exit_id]
+    environment = replace(
+        environment,
+        exits=with_entry(environment.exits, exit_id, replace(exit, status=ExitStatus.SKIPPED)),
+        bonds_held=environment.bonds_held - exit.bond,
+    )
+    state = with_environment(state, environment_id, environment)
     return credit(state, exit.owner, NATIVE_TOKEN, exit.bond)
 
 

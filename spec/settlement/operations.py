@@ -63,6 +63,8 @@ class ProcessExits:
 
     environment_id: Uint64
     """Environment of the queue."""
+    sender: Address
+    """The caller, who receives the processing bounty of each piggyback processed."""
     token: Address
     """Token of the queue."""
     max_exits: Uint32

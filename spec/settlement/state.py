@@ -29,8 +29,9 @@ from enum import StrEnum
 from spec.encoding import declare_enum_tags
 from spec.environments.records import KindRecords
 from spec.errors import RejectionReason, require
+from spec.positions import OutputPosition
 from spec.presets import Preset
-from spec.primitives import Address, Hash32, Uint8, Uint16, Uint64, Uint256
+from spec.primitives import Address, Hash32, Uint64, Uint256
 
 # Enumerations
 
@@ -68,30 +69,22 @@ class ExitStatus(StrEnum):
     """Cancelled for good by a successful challenge; its bond went to the challenger."""
     PROCESSED = "processed"
     """Paid out (as far as the vault allowed) and its bond returned."""
+    SKIPPED = "skipped"
+    """Reached processing after another exit had finalized its output: unpaid, bond returned."""
 
 
 declare_enum_tags(
-    ExitStatus, {ExitStatus.OPEN: 0, ExitStatus.CHALLENGED: 1, ExitStatus.PROCESSED: 2}
+    ExitStatus,
+    {
+        ExitStatus.OPEN: 0,
+        ExitStatus.CHALLENGED: 1,
+        ExitStatus.PROCESSED: 2,
+        ExitStatus.SKIPPED: 3,
+    },
 )
 
 
 # Containers
-
-
-@dataclass(frozen=True, order=True)
-class OutputPosition:
-    """Where an output was created in an environment's block log.
-
-    Positions compare as (block, transaction, output), so they order outputs by
-    age: the settlement layer pays older outputs first (exit priority).
-    """
-
-    block_number: Uint64
-    """Number of the child or deposit block holding the transaction."""
-    transaction_index: Uint16
-    """Index of the transaction in its block (its Merkle leaf index)."""
-    output_index: Uint8
-    """Index of the output in its transaction."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +94,11 @@ class EnvironmentRules:
     minimal_finalization_period: Uint64
     """MFP, in seconds: the challenge window an exit must survive."""
     exit_bond: Uint256
-    """Native-token bond every standard exit must post, exactly."""
+    """Native-token bond each exit claim (standard, in-flight, piggyback) posts, exactly."""
     deposit_limit: Uint256
     """Largest amount a single deposit may lock."""
+    processing_bounty: Uint256
+    """Part of each piggyback bond paid to whoever processes it; at most the exit bond."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +119,8 @@ class Exit:
 
     position: OutputPosition
     """The exiting output."""
+    output_id: Hash32
+    """The kind's position-free name of the output (payments: ``compute_output_id``)."""
     owner: Address
     """Owner of the output, who started the exit and is paid by it."""
     token: Address

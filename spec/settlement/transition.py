@@ -19,11 +19,10 @@ from spec.dispatch import (
     compute_operation_table,
     get_environment_id,
 )
-from spec.environments.registry import KINDS, KindOperation
+from spec.environments.registry import KINDS, KindOperation, get_kind
 from spec.settlement.blocks import process_submit_block
 from spec.settlement.deposits import process_deposit
 from spec.settlement.environments import process_register_environment
-from spec.settlement.exits import process_exit_queue
 from spec.settlement.operations import (
     AdvanceTime,
     CoreOperation,
@@ -32,17 +31,30 @@ from spec.settlement.operations import (
     RegisterEnvironment,
     SubmitBlock,
 )
-from spec.settlement.state import SettlementState
+from spec.settlement.state import SettlementState, get_environment
 from spec.settlement.time import process_advance_time
 
 Operation = CoreOperation | KindOperation
 """Every settlement-layer operation: the shared ones and every kind's own."""
 
+
+def process_exits(state: SettlementState, operation: ProcessExits) -> SettlementState:
+    """Process mature exits of one (environment, token) queue, as the environment's kind says.
+
+    Raises:
+        Rejected: ``UNKNOWN_ENVIRONMENT``, and the reasons of the kind's
+            ``process_exit_queue`` (``PROCESS_LIMIT_ZERO``, ``NO_EXIT_TO_PROCESS``,
+            ``INTEGER_OVERFLOW``).
+    """
+    environment = get_environment(state, operation.environment_id)
+    return get_kind(environment.kind).process_exit_queue(state, operation)
+
+
 CORE_OPERATIONS: tuple[OperationSpec[SettlementState], ...] = (
     OperationSpec(0, RegisterEnvironment, process_register_environment, acts_on_environment=False),
     OperationSpec(1, Deposit, process_deposit, acts_on_environment=True),
     OperationSpec(2, SubmitBlock, process_submit_block, acts_on_environment=True),
-    OperationSpec(5, ProcessExits, process_exit_queue, acts_on_environment=True),
+    OperationSpec(5, ProcessExits, process_exits, acts_on_environment=True),
     OperationSpec(6, AdvanceTime, process_advance_time, acts_on_environment=False),
 )
 """Rows of the operations every environment kind shares (tags 3 and 4 are the payments kind's)."""

@@ -47,6 +47,7 @@ from spec.environments.payments.transactions import (
 )
 from spec.errors import Rejected
 from spec.invariants import evaluate
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address, Uint8, Uint16, Uint64, Uint256
 from spec.settlement import blocks, deposits
 from spec.settlement.operations import (
@@ -56,7 +57,7 @@ from spec.settlement.operations import (
     RegisterEnvironment,
     SubmitBlock,
 )
-from spec.settlement.state import Environment, Exit, OutputPosition
+from spec.settlement.state import Environment, Exit
 from spec.settlement.transition import Operation
 
 Action = Callable[[World], World]

@@ -18,8 +18,8 @@ from enum import StrEnum
 
 from fixtures import EXIT_BOND, TOKEN_A, Actor
 from spec.errors import RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import NATIVE_TOKEN, Address
-from spec.settlement.state import OutputPosition
 
 # Enumerations
 

@@ -20,8 +20,8 @@ from proofs.crosshair.contracts.common import (
 from spec.encoding import decode, decode_as, encode
 from spec.environments.payments.transactions import Output
 from spec.errors import RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 
 CONTRACT_NAMES = (ENCODING_REASONS, UINT64_MAX, UINT256_MAX)
 """Names only the contracts use: CrossHair evaluates them in this module's globals."""

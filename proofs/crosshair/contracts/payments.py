@@ -14,8 +14,8 @@ from proofs.crosshair.contracts.merkle import MERKLE_DEPTH
 from spec.environments.payments.chain import ChildChainState, compute_payment_fees
 from spec.environments.payments.transactions import Output, Transaction
 from spec.errors import RejectionReason
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 
 PaymentLeg = tuple[bool, int]
 """(whether the token is ``TOKENS[1]``, amount) of one input or output of a payment."""

@@ -11,16 +11,10 @@ from collections.abc import Callable
 
 from proofs.crosshair.contracts.common import OWNER, TOKENS, UINT64_MAX
 from spec.environments.payments.records import compute_genesis_payments_records
-from spec.primitives import Address, Uint8, Uint16, Uint64, Uint256
+from spec.positions import OutputPosition
+from spec.primitives import Address, Hash32, Uint8, Uint16, Uint64, Uint256
 from spec.settlement.exits import ExitPriority, compute_exit_priority, get_exit_queue
-from spec.settlement.state import (
-    Environment,
-    EnvironmentKind,
-    EnvironmentRules,
-    Exit,
-    ExitStatus,
-    OutputPosition,
-)
+from spec.settlement.state import Environment, EnvironmentKind, EnvironmentRules, Exit, ExitStatus
 
 ExitKey = tuple[int, int, int, int, int]
 """(exitable time, block number, transaction index, output index, exit id) as plain integers."""
@@ -30,6 +24,7 @@ def make_exit(exitable_at: int, block: int, transaction: int, output: int) -> Ex
     """Return an open exit of ``OWNER``'s output at the given position and exitable time."""
     return Exit(
         position=OutputPosition(Uint64(block), Uint16(transaction), Uint8(output)),
+        output_id=Hash32(bytes(32)),
         owner=OWNER,
         token=TOKENS[0],
         amount=Uint256(1),
@@ -135,6 +130,7 @@ def make_environment(exits: tuple[QueuedExit, QueuedExit, QueuedExit]) -> Enviro
         base = make_exit(exitable_at, block, 0, 0)
         made[Uint64(exit_id)] = Exit(
             position=base.position,
+            output_id=base.output_id,
             owner=OWNER,
             token=TOKENS[0] if of_queue_token else TOKENS[1],
             amount=base.amount,
@@ -151,6 +147,7 @@ def make_environment(exits: tuple[QueuedExit, QueuedExit, QueuedExit]) -> Enviro
             minimal_finalization_period=Uint64(1),
             exit_bond=Uint256(1),
             deposit_limit=Uint256(1),
+            processing_bounty=Uint256(0),
         ),
         registered_at=Uint64(0),
         blocks={},

@@ -22,8 +22,8 @@ from proofs.crosshair.contracts.encoding import (
 from spec.encoding import Reader, decode, encode, read
 from spec.environments.payments.transactions import Output
 from spec.errors import RejectionReason, require
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 
 CONTRACT_NAMES = (
     CANONICAL_OPTIONAL_FLAGS,

@@ -33,8 +33,8 @@ from spec.environments.payments.transactions import (
     Transaction,
 )
 from spec.merkle import LEAF_PREFIX
+from spec.positions import OutputPosition
 from spec.primitives import Hash32, Uint64
-from spec.settlement.state import OutputPosition
 
 SIGNED_TRANSACTION_TAG = b"\x00"
 """Variant tag of a payment in the ``BlockTransaction`` union."""

@@ -23,8 +23,8 @@ from reference.environments.payments.tables import TOTALS_LEDGERS, ChainHeader, 
 from spec.environments.payments.chain import ChildChainState
 from spec.environments.payments.kind import CHILD_CHAIN_DIGEST_DOMAIN
 from spec.environments.payments.transactions import Output
+from spec.positions import OutputPosition
 from spec.primitives import Address, Hash32, Uint256
-from spec.settlement.state import OutputPosition
 
 ROWS_PER_FETCH = 4096
 """Rows hashed per round trip to SQLite."""

@@ -49,8 +49,8 @@ from spec.encoding import decode
 from spec.environments.payments.chain import ChildChainState
 from spec.environments.payments.transactions import Block, DepositTransaction, Output
 from spec.errors import Rejected, RejectionReason, require
+from spec.positions import OutputPosition
 from spec.primitives import Address, Hash32, Uint8, Uint16, Uint64
-from spec.settlement.state import OutputPosition
 
 Totals = dict[str, dict[Address, int]]
 """The four per-token totals of the state, by ``ChildChainState`` field name."""

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from reference.columns import load_position, store_position, store_u64, store_u256
 from spec.environments.payments.transactions import Output
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 
 SCHEMA = (
     """CREATE TABLE chain_header (

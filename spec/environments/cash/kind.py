@@ -57,6 +57,7 @@ from spec.environments.records import KindRecords
 from spec.errors import RejectionReason, require
 from spec.presets import Preset
 from spec.primitives import Hash32, Uint64, Uint256
+from spec.settlement.exits import process_exit_queue
 from spec.settlement.operations import Deposit
 from spec.settlement.state import Environment, EnvironmentKind, SettlementState
 from spec.sparse_merkle import CompactProof, is_key_in_tree
@@ -148,6 +149,7 @@ CASH = EnvironmentKindSpec(
     record_deposit=record_deposit,
     compute_held_bonds=compute_records_bonds,
     settlement_operations=SETTLEMENT_OPERATIONS,
+    process_exit_queue=process_exit_queue,
     chain=ChildChainSpec(
         area="cash-chain",
         state_type=CashChainState,

@@ -56,8 +56,8 @@ from spec.environments.payments.transactions import (
     compute_signing_hash,
 )
 from spec.errors import RejectionReason, require
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint8, Uint16, Uint64, Uint256
-from spec.settlement.state import OutputPosition
 from spec.totals import (
     TokenTotals,
     add_to_totals,

@@ -6,7 +6,19 @@ committed block and posting the environment's exit bond; anyone may cancel
 that exit by showing a spend of the output signed by its owner, and wins the
 bond. What is common to every kind (the bond, one exit per output, the queue,
 processing) is in ``spec.settlement.exits``; this module decides only what a
-payments exit claims and when a payments challenge holds.
+payments exit claims and when a payments challenge holds. An output that an
+exit already settled (its finalized mark, ``spec.environments.payments.marks``)
+cannot start a standard exit.
+
+What counts as a spend in a challenge (standard and in-flight alike): a
+payment of valid shape (the child chain's stateless form rules: input and
+output counts, one signature per input, distinct inputs, positive amounts)
+whose chosen input is the output, signed there by the output's owner. It need
+not be included, and it need not balance: balance depends on the amounts of
+its other inputs, which the settlement layer cannot see without a proof of
+each, and the owner's signature on a well-formed spend is already the owner
+giving the output away. A shapeless transaction is refused with its ``TX_*``
+reason: a signature over something no block could ever hold is not a spend.
 """
 
 from __future__ import annotations
@@ -14,15 +26,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spec.crypto import recover_signer
+from spec.environments.payments.chain import validate_payment_shape
+from spec.environments.payments.marks import is_finalized
 from spec.environments.payments.transactions import (
     BlockTransaction,
     SignedTransaction,
+    compute_output_id,
     compute_signing_hash,
     compute_transaction_leaf,
     get_transaction_outputs,
 )
 from spec.errors import RejectionReason, require
 from spec.merkle import is_valid_merkle_proof
+from spec.positions import OutputPosition
 from spec.primitives import Address, Hash32, Uint8, Uint64, Uint256
 from spec.settlement.exits import (
     compute_exitable_time,
@@ -36,7 +52,6 @@ from spec.settlement.state import (
     EnvironmentKind,
     Exit,
     ExitStatus,
-    OutputPosition,
     SettlementState,
     get_active_environment_of_kind,
     get_environment_of_kind,
@@ -133,7 +148,8 @@ def compute_new_exit(
 
     Raises:
         Rejected: ``UNKNOWN_BLOCK``, ``INCLUSION_PROOF_INVALID``,
-            ``OUTPUT_INDEX_OUT_OF_RANGE``, ``EXIT_NOT_BY_OWNER``, ``INTEGER_OVERFLOW``.
+            ``OUTPUT_INDEX_OUT_OF_RANGE``, ``EXIT_NOT_BY_OWNER``,
+            ``OUTPUT_ALREADY_FINALIZED``, ``INTEGER_OVERFLOW``.
     """
     record = validate_inclusion(state, environment, operation)
     outputs = get_transaction_outputs(operation.transaction)
@@ -144,9 +160,13 @@ def compute_new_exit(
     output = outputs[operation.position.output_index]
     # Verify the sender owns the output
     require(operation.sender == output.owner, RejectionReason.EXIT_NOT_BY_OWNER)
+    output_id = compute_output_id(operation.transaction, operation.position)
+    # Verify no exit (standard or in-flight) has settled the output already
+    require(not is_finalized(environment, output_id), RejectionReason.OUTPUT_ALREADY_FINALIZED)
     period = environment.rules.minimal_finalization_period
     return Exit(
         position=operation.position,
+        output_id=output_id,
         owner=output.owner,
         token=output.token,
         amount=output.amount,
@@ -166,7 +186,7 @@ def process_start_standard_exit(
     Raises:
         Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_KIND_MISMATCH``,
             ``ENVIRONMENT_IN_QUARANTINE``, ``UNKNOWN_BLOCK``, ``INCLUSION_PROOF_INVALID``,
-            ``OUTPUT_INDEX_OUT_OF_RANGE``, ``EXIT_NOT_BY_OWNER``,
+            ``OUTPUT_INDEX_OUT_OF_RANGE``, ``EXIT_NOT_BY_OWNER``, ``OUTPUT_ALREADY_FINALIZED``,
             ``EXIT_BOND_WRONG_AMOUNT``, ``EXIT_ALREADY_STARTED``,
             ``INSUFFICIENT_FUNDS`` (for the bond), ``INTEGER_OVERFLOW``.
     """
@@ -209,13 +229,16 @@ def process_challenge_standard_exit(
 
     Raises:
         Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_KIND_MISMATCH``,
-            ``UNKNOWN_EXIT``, ``EXIT_NOT_OPEN``, ``CHALLENGE_NOT_SPENDING_EXIT``,
-            ``CHALLENGE_NOT_SIGNED_BY_OWNER``,
+            ``UNKNOWN_EXIT``, ``EXIT_NOT_OPEN``, the payment shape reasons (``TX_NO_INPUTS``,
+            ``TX_TOO_MANY_INPUTS``, ``TX_NO_OUTPUTS``, ``TX_TOO_MANY_OUTPUTS``,
+            ``TX_SIGNATURE_COUNT_MISMATCH``, ``TX_DUPLICATE_INPUT``, ``OUTPUT_AMOUNT_ZERO``),
+            ``CHALLENGE_NOT_SPENDING_EXIT``, ``CHALLENGE_NOT_SIGNED_BY_OWNER``,
             ``SIGNATURE_MALFORMED``, ``SIGNATURE_HIGH_S``, ``SIGNATURE_UNRECOVERABLE``,
             ``INTEGER_OVERFLOW``.
     """
     environment = get_environment_of_kind(state, operation.environment_id, EnvironmentKind.PAYMENTS)
     exit = get_open_exit(environment, operation.exit_id)
+    validate_payment_shape(operation.spending_transaction)
     validate_spend(operation.environment_id, exit, operation)
     return process_exit_cancellation(
         state, operation.environment_id, operation.exit_id, operation.sender

@@ -14,6 +14,12 @@ from __future__ import annotations
 from spec.digest import compute_digest
 from spec.dispatch import OperationSpec
 from spec.environments.interface import ChildChainSpec, EnvironmentKindSpec
+from spec.environments.payments.canonicity import (
+    ChallengeInFlightNotCanonical,
+    RespondToNonCanonicalChallenge,
+    process_challenge_in_flight_not_canonical,
+    process_respond_to_non_canonical_challenge,
+)
 from spec.environments.payments.chain import ChildChainState, compute_genesis_child_chain
 from spec.environments.payments.exits import (
     ChallengeStandardExit,
@@ -21,7 +27,29 @@ from spec.environments.payments.exits import (
     process_challenge_standard_exit,
     process_start_standard_exit,
 )
-from spec.environments.payments.records import PaymentsRecords, compute_genesis_payments_records
+from spec.environments.payments.in_flight import (
+    DeleteInFlightExit,
+    StartInFlightExit,
+    TransactionInclusion,
+    process_delete_in_flight_exit,
+    process_start_in_flight_exit,
+)
+from spec.environments.payments.piggybacks import (
+    ChallengeInFlightInputSpent,
+    ChallengeInFlightOutputSpent,
+    PiggybackInFlightExit,
+    process_challenge_in_flight_input_spent,
+    process_challenge_in_flight_output_spent,
+    process_piggyback_in_flight_exit,
+)
+from spec.environments.payments.queue import process_payments_exit_queue
+from spec.environments.payments.records import (
+    InFlightExitStatus,
+    InFlightOutcome,
+    PaymentsRecords,
+    PiggybackStatus,
+    compute_genesis_payments_records,
+)
 from spec.environments.payments.steps import (
     CHAIN_OPERATIONS,
     ApplyDeposit,
@@ -71,14 +99,27 @@ def record_deposit(
 
 
 def compute_held_bonds(records: KindRecords) -> Uint256:
-    """Return the bonds the payments records hold: none (standard exits hold theirs)."""
+    """Return the bonds the payments records hold: those of in-flight exits and piggybacks.
+
+    An in-flight exit holds its own bond until it is deleted or decided, and
+    one bond (the same amount) per open piggyback. Standard exits hold theirs
+    in the shared exit records.
+    """
     assert isinstance(records, PaymentsRecords)
-    return Uint256(0)
+    held = 0
+    for exit in records.in_flight_exits.values():
+        undecided = exit.outcome == InFlightOutcome.UNDECIDED
+        if exit.status == InFlightExitStatus.ACTIVE and undecided:
+            held += exit.bond
+        statuses = exit.input_piggybacks + exit.output_piggybacks
+        held += exit.bond * sum(1 for status in statuses if status == PiggybackStatus.OPEN)
+    return Uint256(held)
 
 
 def compute_exit_steps(before: Environment, after: Environment) -> tuple[ApplyExit, ...]:
     """Return the chain steps of the exits processed between two states: each output leaves."""
     processed_before = {i for i, e in before.exits.items() if e.status == ExitStatus.PROCESSED}
+    # A skipped standard exit paid nothing; in-flight payouts have no chain step yet
     return tuple(
         ApplyExit(exit.position)
         for exit_id, exit in sorted(after.exits.items())
@@ -105,6 +146,35 @@ SETTLEMENT_OPERATIONS: tuple[OperationSpec[SettlementState], ...] = (
     OperationSpec(
         4, ChallengeStandardExit, process_challenge_standard_exit, acts_on_environment=True
     ),
+    OperationSpec(13, StartInFlightExit, process_start_in_flight_exit, acts_on_environment=True),
+    OperationSpec(
+        14, PiggybackInFlightExit, process_piggyback_in_flight_exit, acts_on_environment=True
+    ),
+    OperationSpec(
+        15,
+        ChallengeInFlightNotCanonical,
+        process_challenge_in_flight_not_canonical,
+        acts_on_environment=True,
+    ),
+    OperationSpec(
+        16,
+        RespondToNonCanonicalChallenge,
+        process_respond_to_non_canonical_challenge,
+        acts_on_environment=True,
+    ),
+    OperationSpec(
+        17,
+        ChallengeInFlightInputSpent,
+        process_challenge_in_flight_input_spent,
+        acts_on_environment=True,
+    ),
+    OperationSpec(
+        18,
+        ChallengeInFlightOutputSpent,
+        process_challenge_in_flight_output_spent,
+        acts_on_environment=True,
+    ),
+    OperationSpec(19, DeleteInFlightExit, process_delete_in_flight_exit, acts_on_environment=True),
 )
 """The payments exit game's rows of the settlement operation table."""
 
@@ -115,6 +185,7 @@ PAYMENTS = EnvironmentKindSpec(
     record_deposit=record_deposit,
     compute_held_bonds=compute_held_bonds,
     settlement_operations=SETTLEMENT_OPERATIONS,
+    process_exit_queue=process_payments_exit_queue,
     chain=ChildChainSpec(
         area="payments-chain",
         state_type=ChildChainState,
@@ -133,6 +204,7 @@ PAYMENTS = EnvironmentKindSpec(
         "Block": Block,
         "ChainOperation": ChainOperation,
         "ChildChainState": ChildChainState,
+        "TransactionInclusion": TransactionInclusion,
     },
 )
 """The payments kind."""

@@ -20,8 +20,8 @@ from spec.environments.payments.chain import (
     apply_exit,
 )
 from spec.environments.payments.transactions import Block, DepositTransaction
+from spec.positions import OutputPosition
 from spec.primitives import Uint64
-from spec.settlement.state import OutputPosition
 
 
 @dataclass(frozen=True)

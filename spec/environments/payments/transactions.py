@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from spec.crypto import keccak256, sign
 from spec.encoding import declare_union_tags, encode
 from spec.merkle import compute_leaf_hash, compute_merkle_root
-from spec.primitives import Address, Hash32, Signature, Uint64, Uint256
-from spec.settlement.state import OutputPosition
+from spec.positions import OutputPosition
+from spec.primitives import Address, Hash32, Signature, Uint8, Uint64, Uint256
 
 MAX_INPUTS = 4
 """Most inputs a payment may spend."""
@@ -33,6 +33,12 @@ MAX_OUTPUTS = 4
 
 SIGNING_DOMAIN = b"plasma-spec/payments/transaction/v1"
 """Prefix of every signed message, so a signature means nothing outside this protocol."""
+
+PAYMENT_OUTPUT_ID_DOMAIN = b"plasma-spec/payments/payment-output-id/v1"
+"""Prefix of the id of a payment's output (:func:`compute_payment_output_id`)."""
+
+PLACED_OUTPUT_ID_DOMAIN = b"plasma-spec/payments/placed-output-id/v1"
+"""Prefix of the id of a deposit's or fee claim's output (:func:`compute_output_id`)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,32 @@ def compute_signing_hash(environment_id: Uint64, transaction: Transaction) -> Ha
 def compute_transaction_leaf(transaction: BlockTransaction) -> Hash32:
     """Return the Merkle leaf of a block transaction (its signatures included)."""
     return compute_leaf_hash(encode(transaction, BlockTransaction))
+
+
+def compute_payment_output_id(transaction: Transaction, output_index: int) -> Hash32:
+    """Return the id of output ``output_index`` of a payment.
+
+    It depends only on the payment's signed body and the index, not on where
+    (or whether) the payment was included, so an output of an in-flight
+    payment has the same id before and after its inclusion. No two valid
+    payments have the same body: they would spend the same inputs.
+    """
+    return keccak256(PAYMENT_OUTPUT_ID_DOMAIN + encode(transaction) + encode(Uint8(output_index)))
+
+
+def compute_output_id(transaction: BlockTransaction, position: OutputPosition) -> Hash32:
+    """Return the id of the output at ``position``, created by ``transaction``.
+
+    The id is the key of the output's finalized mark at the settlement layer.
+    A payment's output is named by the payment's body
+    (:func:`compute_payment_output_id`); a deposit or a fee claim can repeat
+    word for word, so its output is named by its transaction and its position.
+    """
+    if isinstance(transaction, SignedTransaction):
+        return compute_payment_output_id(transaction.transaction, position.output_index)
+    return keccak256(
+        PLACED_OUTPUT_ID_DOMAIN + encode(transaction, BlockTransaction) + encode(position)
+    )
 
 
 def compute_block_root(transactions: Sequence[BlockTransaction], depth: int) -> Hash32:
