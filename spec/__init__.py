@@ -18,10 +18,16 @@ Reading order:
 7. ``spec.invariants``: the invariant catalog.
 """
 
-SPEC_VERSION = "0.2.0"
+SPEC_VERSION = "0.3.0"
 """Version of the specification; conformance vectors name it.
 
 0.2.0 added the Plasma Cash kind: the preset's ``coin_tree_depth``, each
 environment's ``kind_records``, settlement operations 7 to 12, and the
 reason ``environment_kind_mismatch`` for the payments exit operations.
+
+0.3.0 added in-flight exits (More Viable Plasma) to the payments kind:
+settlement operations 13 to 19, the payments records' in-flight exits and
+finalized marks, each standard exit's ``output_id`` and the ``skipped``
+status, the rules' ``processing_bounty``, ``ProcessExits.sender``, and a
+challenging transaction must have the shape of a payment.
 """

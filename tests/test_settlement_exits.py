@@ -564,7 +564,5 @@ def test_challenge_with_an_unbalanced_spend_is_accepted() -> None:
     state, made = deposit(make_world(), 0, ALICE, 100)
     state = apply(state, make_exit(state, 0, ALICE, made.position, [made.transaction]))
     overspend = pay(0, [(made.position, ALICE_KEY)], [(MALLORY, 500)])
-    state = apply(
-        state, ChallengeStandardExit(Uint64(0), MALLORY, Uint64(0), overspend, Uint8(0))
-    )
+    state = apply(state, ChallengeStandardExit(Uint64(0), MALLORY, Uint64(0), overspend, Uint8(0)))
     assert state.environments[0].exits[Uint64(0)].status == ExitStatus.CHALLENGED

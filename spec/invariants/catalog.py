@@ -11,7 +11,7 @@ beside their predicates, grouped by what they constrain:
 - ``spec.invariants.exits``: INV-07, INV-08, INV-11;
 - ``spec.invariants.environments``: INV-12, INV-13, INV-14;
 - ``spec.invariants.payments``: what names the payments kind: INV-10,
-  INV-15 to INV-19, and the payments part of INV-09;
+  INV-15 to INV-20, and the payments parts of INV-01, INV-02 and INV-09;
 - ``spec.invariants.cash``: what names the Plasma Cash kind: INV-24 to
   INV-27, and the Cash parts of INV-01 and INV-09.
 
@@ -20,9 +20,8 @@ evaluator (``spec.invariants.evaluate``), the proof registries
 (:func:`get_invariants_checked_by`), ``plasma-spec invariants`` and
 ``plasma-spec prove``, and the site.
 
-Not in the catalog yet, because nothing they concern exists yet: in-flight
-exit exclusivity (brief item 20, MoreVP) and the finality properties of a BFT
-committee (items 21 and 22).
+Not in the catalog yet, because nothing they concern exists yet: the
+finality properties of a BFT committee (brief items 21 and 22).
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from spec.invariants.cash import withdrawal as cash_withdrawal
 from spec.invariants.checks import Checker
 from spec.invariants.entry import Invariant
 from spec.invariants.ids import InvariantId
-from spec.invariants.payments import chain
+from spec.invariants.payments import chain, in_flight
 from spec.invariants.payments import exits as payments_exits
 
 ENTRIES = (
@@ -44,6 +43,7 @@ ENTRIES = (
     *environments.INVARIANTS,
     *chain.INVARIANTS,
     *payments_exits.INVARIANTS,
+    *in_flight.INVARIANTS,
     *cash_coins.INVARIANTS,
     *cash_challenges.INVARIANTS,
     *cash_withdrawal.INVARIANTS,

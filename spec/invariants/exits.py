@@ -12,7 +12,10 @@ with ``spec.settlement.exits.get_exit_queue``.
 
 from __future__ import annotations
 
-from spec.invariants.changes import get_newly_processed, get_tokens
+from dataclasses import dataclass
+
+from spec.environments.payments.records import InFlightExitStatus, PiggybackStatus
+from spec.invariants.changes import get_newly_processed
 from spec.invariants.checks import (
     PRIORITY_CONTRACTS,
     SCENARIOS_EVERY_STEP,
@@ -25,10 +28,12 @@ from spec.invariants.checks import (
 )
 from spec.invariants.entry import Invariant, Layer, Predicates
 from spec.invariants.ids import InvariantId
+from spec.invariants.payments.in_flight import get_in_flight_exits, get_side_output, get_sides
+from spec.positions import OutputPosition
 from spec.primitives import Address, Uint64
 from spec.settlement.exits import compute_exitable_time
 from spec.settlement.operations import ProcessExits
-from spec.settlement.state import Environment, Exit, ExitStatus, SettlementState
+from spec.settlement.state import Environment, ExitStatus, SettlementState
 from spec.settlement.transition import Operation
 
 # INV-07 Maturity
@@ -103,70 +108,146 @@ MATURITY = Invariant(
 # INV-08 Priority order
 
 
-def get_open_queue(environment: Environment, token: Address) -> list[tuple[Uint64, Exit]]:
-    """Return the open exits of one token in priority order: (exitable time, position, exit id).
+@dataclass(frozen=True)
+class QueueEntry:
+    """One exit waiting in a queue, as the checker of INV-08 sees it."""
 
-    A deliberately independent statement of ``spec.settlement.exits.get_exit_queue``
-    and its ``compute_exit_priority``: the checker sorts by the key the catalog
-    states, so a wrong queue or a wrong priority in the spec (a mutant of either,
-    ``adversary/mutants.py``) disagrees with it instead of being copied by it.
+    priority: tuple[int, OutputPosition, int, int]
+    """(exitable time, position, kind rank: 0 standard, 1 in-flight, exit id)."""
+    in_flight: bool
+    """Whether the entry is an in-flight exit (else a standard exit)."""
+    exit_id: Uint64
+    """Id among the exits of its kind."""
+
+
+def get_open_queue(environment: Environment, token: Address) -> list[QueueEntry]:
+    """Return the exits waiting in one token's queue, in priority order.
+
+    Open standard exits of the token, and in-flight exits queued for the token
+    (by a piggyback) and not yet processed for it, ordered by (exitable time,
+    position, kind, exit id). A deliberately independent statement of the
+    spec's queues (``spec.settlement.exits.get_exit_queue``,
+    ``spec.environments.payments.queue.get_payments_exit_queue``): the checker
+    sorts by the key the catalog states, so a wrong queue or priority in the
+    spec disagrees with it instead of being copied by it.
     """
-    open_exits = [
-        (exit_id, exit)
+    entries = [
+        QueueEntry((int(exit.exitable_at), exit.position, 0, int(exit_id)), False, exit_id)
         for exit_id, exit in environment.exits.items()
         if exit.status == ExitStatus.OPEN and exit.token == token
     ]
-    return sorted(open_exits, key=lambda item: (item[1].exitable_at, item[1].position, item[0]))
+    entries += [
+        QueueEntry(
+            (int(exit.exitable_at[token]), exit.youngest_input, 1, int(exit_id)), True, exit_id
+        )
+        for exit_id, exit in get_in_flight_exits(environment).items()
+        if exit.status == InFlightExitStatus.ACTIVE
+        and token in exit.exitable_at
+        and token not in exit.processed_tokens
+    ]
+    return sorted(entries, key=lambda entry: entry.priority)
+
+
+def get_ended_entries(
+    pre: SettlementState, post: SettlementState, env_id: int, token: Address
+) -> set[tuple[bool, int]]:
+    """Return the queue entries a step ended, as (is it in flight, exit id).
+
+    Those are the standard exits it processed or skipped, and the in-flight
+    exits it processed for ``token``.
+    """
+    before, after = pre.environments[env_id], post.environments[env_id]
+    ended = {
+        (False, int(exit_id))
+        for exit_id, exit in after.exits.items()
+        if exit.status in (ExitStatus.PROCESSED, ExitStatus.SKIPPED)
+        and exit_id in before.exits
+        and before.exits[exit_id].status == ExitStatus.OPEN
+    }
+    previous = get_in_flight_exits(before)
+    for exit_id, exit in get_in_flight_exits(after).items():
+        old = previous.get(exit_id)
+        if token in exit.processed_tokens and (old is None or token not in old.processed_tokens):
+            ended.add((True, int(exit_id)))
+    return ended
+
+
+def get_expected_payments(
+    pre: SettlementState, post: SettlementState, env_id: int, entry: QueueEntry, token: Address
+) -> list[tuple[str, int, int, int]]:
+    """Return (what, owed, paid, token-or-0) for each payment an ended entry made, in order."""
+    environment = post.environments[env_id]
+    if not entry.in_flight:
+        exit = environment.exits[entry.exit_id]
+        owed = 0 if exit.status == ExitStatus.SKIPPED else int(exit.amount)
+        return [(f"exit {int(entry.exit_id)}", owed, int(exit.paid), 0)]
+    before = get_in_flight_exits(pre.environments[env_id])[entry.exit_id]
+    after = get_in_flight_exits(environment)[entry.exit_id]
+    payments = []
+    for (is_input, index, old), (_, _, new) in zip(
+        get_sides(before), get_sides(after), strict=True
+    ):
+        _, side_token = get_side_output(after, is_input, index)
+        if old.status == PiggybackStatus.OPEN and new.status == PiggybackStatus.PAID:
+            amount = (
+                after.inputs[index].amount if is_input else after.transaction.outputs[index].amount
+            )
+            what = (
+                f"in-flight exit {int(entry.exit_id)} {'input' if is_input else 'output'} {index}"
+            )
+            payments.append((what, int(amount), int(new.paid), 1 if side_token == token else 2))
+    return payments
 
 
 def get_payments_out_of_order(
-    pre: SettlementState, post: SettlementState, env_id: int, prefix: list[tuple[Uint64, Exit]]
+    pre: SettlementState,
+    post: SettlementState,
+    env_id: int,
+    prefix: list[QueueEntry],
+    token: Address,
 ) -> list[str]:
-    """Return violations unless each exit of ``prefix`` got what paying in order leaves it."""
+    """Return violations unless each payment of ``prefix`` got what paying in order leaves it."""
     environment = pre.environments[env_id]
-    vault = {
-        token: int(environment.deposited.get(token, 0)) - int(environment.withdrawn.get(token, 0))
-        for token in get_tokens(environment)
-    }
+    vault = int(environment.deposited.get(token, 0)) - int(environment.withdrawn.get(token, 0))
     violations = []
-    for exit_id, exit in prefix:
-        expected = min(int(exit.amount), vault.get(exit.token, 0))
-        vault[exit.token] = vault.get(exit.token, 0) - expected
-        paid = post.environments[env_id].exits[exit_id].paid
-        if paid != expected:
-            violations.append(f"env {env_id} exit {exit_id}: paid {paid}, in order {expected}")
+    for entry in prefix:
+        for what, owed, paid, other_token in get_expected_payments(pre, post, env_id, entry, token):
+            if other_token == 2:
+                violations.append(f"env {env_id}: {what} paid in another token's queue")
+                continue
+            expected = min(owed, vault)
+            vault -= expected
+            if paid != expected:
+                violations.append(f"env {env_id}: {what} paid {paid}, in order {expected}")
     return violations
 
 
 def check_priority_order(
     pre: SettlementState, operation: Operation, post: SettlementState
 ) -> list[str]:
-    """INV-08: one call pays a prefix of its queue, in (exitable time, position, id) order.
+    """INV-08: one call ends a prefix of its queue, in (exitable time, position, kind, id) order.
 
     The prefix is no longer than the call's limit; processing stops only at the
-    limit or at the first immature exit; and the amounts paid are those of
-    paying the prefix one exit after another from the vault (so that, when the
-    vault runs short, the exits of lower priority are the ones cut).
+    limit or at the first immature entry; and the amounts paid are those of
+    paying the prefix one payment after another from the vault (so that, when
+    the vault runs short, the exits of lower priority are the ones cut).
     """
     if not isinstance(operation, ProcessExits):
         return []
     env_id = int(operation.environment_id)
-    queue = get_open_queue(pre.environments[env_id], operation.token)
-    processed = {int(exit_id) for exit_id in get_newly_processed(pre, post, env_id)}
-    prefix = queue[: len(processed)]
+    token = operation.token
+    queue = get_open_queue(pre.environments[env_id], token)
+    ended = get_ended_entries(pre, post, env_id, token)
+    prefix = queue[: len(ended)]
     violations = []
-    if {int(exit_id) for exit_id, _ in prefix} != processed:
-        violations.append(f"env {env_id}: processed {sorted(processed)}, not the queue's head")
-    if len(processed) > operation.max_exits:
-        violations.append(f"env {env_id}: processed {len(processed)} > limit {operation.max_exits}")
-    remaining = queue[len(processed) :]
-    if (
-        remaining
-        and remaining[0][1].exitable_at <= post.time
-        and len(processed) < operation.max_exits
-    ):
+    if {(entry.in_flight, int(entry.exit_id)) for entry in prefix} != ended:
+        violations.append(f"env {env_id}: ended {sorted(ended)}, not the queue's head")
+    if len(ended) > operation.max_exits:
+        violations.append(f"env {env_id}: processed {len(ended)} > limit {operation.max_exits}")
+    remaining = queue[len(ended) :]
+    if remaining and remaining[0].priority[0] <= post.time and len(ended) < operation.max_exits:
         violations.append(f"env {env_id}: stopped before the limit at a mature exit")
-    violations.extend(get_payments_out_of_order(pre, post, env_id, prefix))
+    violations.extend(get_payments_out_of_order(pre, post, env_id, prefix, token))
     return violations
 
 
@@ -176,9 +257,11 @@ PRIORITY_ORDER = Invariant(
     layer=Layer.SETTLEMENT,
     kind=None,
     statement=(
-        "The exits one ProcessExits call pays are the first ones of its (environment, token) "
-        "queue of open exits ordered by (exitable time, position, exit id); it stops only at "
-        "its limit or at the first exit that is not mature."
+        "The exits one ProcessExits call ends are the first ones of its (environment, token) "
+        "queue, which holds the open standard exits of the token and the in-flight exits "
+        "piggybacked in it and not yet processed for it, ordered by (exitable time, position, "
+        "kind: standard first, exit id); it stops only at its limit or at the first exit that "
+        "is not mature, and pays each one what is left in the vault after those before it."
     ),
     rationale=(
         "Priority by position is what makes outputs older than an invalid block safe: they are "

@@ -38,6 +38,13 @@ from spec.invariants.checks import (
 from spec.invariants.entry import Invariant, Layer, Predicates
 from spec.invariants.ids import InvariantId
 from spec.invariants.payments.exits import check_exit_game_bonds
+from spec.invariants.payments.in_flight import (
+    check_cross_kind_single_payout,
+    check_marks_written_once,
+    compute_in_flight_bonds,
+    compute_in_flight_movements,
+    compute_in_flight_payouts,
+)
 from spec.primitives import NATIVE_TOKEN, Address
 from spec.settlement.operations import Deposit, ProcessExits
 from spec.settlement.state import ExitStatus, SettlementState
@@ -57,6 +64,7 @@ def check_solvency(state: SettlementState) -> list[str]:
     violations = []
     for env_id, environment in enumerate(state.environments):
         record_payouts = compute_record_payouts(environment)
+        record_payouts.update(compute_in_flight_payouts(environment))
         for token in get_tokens(environment) | set(record_payouts):
             deposited = int(environment.deposited.get(token, 0))
             withdrawn = int(environment.withdrawn.get(token, 0))
@@ -145,7 +153,10 @@ SINGLE_PAYOUT = Invariant(
         "(all exits, not only processed ones, have distinct outputs); transition form added: a "
         "step changes an exit's payment, or marks it processed, only if it was open."
     ),
-    predicates=Predicates(state=(check_single_payout,)),
+    predicates=Predicates(
+        state=(check_single_payout, check_cross_kind_single_payout),
+        transition=(check_marks_written_once,),
+    ),
     checks=(
         UNIT_EVERY_STEP,
         UNIT_CAN_FAIL,
@@ -208,7 +219,7 @@ def check_bonds_held(state: SettlementState) -> list[str]:
         open_bonds = sum(
             int(e.bond) for e in environment.exits.values() if e.status == ExitStatus.OPEN
         )
-        open_bonds += compute_record_bonds(environment)
+        open_bonds += compute_record_bonds(environment) + compute_in_flight_bonds(environment)
         if open_bonds != environment.bonds_held:
             violations.append(f"env {env_id}: holds {environment.bonds_held}, open {open_bonds}")
     return violations
@@ -239,7 +250,10 @@ def compute_expected_movements(
         for _, exit in get_exits_newly_in(pre, post, env_id, ExitStatus.PROCESSED):
             moves[(exit.owner, exit.token)] += int(exit.paid)
             moves[(exit.owner, NATIVE_TOKEN)] += int(exit.bond)
+        for _, exit in get_exits_newly_in(pre, post, env_id, ExitStatus.SKIPPED):
+            moves[(exit.owner, NATIVE_TOKEN)] += int(exit.bond)
     moves.update(compute_cash_movements(pre, operation, post))
+    moves.update(compute_in_flight_movements(pre, operation, post))
     return moves
 
 

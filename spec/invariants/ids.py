@@ -7,8 +7,8 @@ documents and the site show. Code names an invariant by its member
 (``InvariantId.SOLVENCY``), never by the string: a member with no catalog
 entry, or an entry with no member, fails ``tests/test_invariants.py``.
 
-Items 20 to 22 of the brief (in-flight exit exclusivity, the finality of a
-committee) have no member yet: nothing they concern exists yet.
+Items 21 and 22 of the brief (the finality of a committee) have no member
+yet: nothing they concern exists yet.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ class InvariantId(StrEnum):
     """An honest owner who exits in time is paid in full."""
     EXIT_ORDERING = "INV-19"
     """Valid outputs older than an invalid block are paid before anything that depends on it."""
+    IN_FLIGHT_EXCLUSIVITY = "INV-20"
+    """Of one in-flight payment, inputs or outputs are paid, never both."""
     ASSET_CONSERVATION = "INV-23"
     """No operation creates or destroys value at the settlement layer."""
     COIN_SINGLE_PAYOUT = "INV-24"

@@ -43,6 +43,7 @@ from spec.environments.payments.chain import compute_output_totals, validate_pay
 from spec.environments.payments.exits import get_signer_of_input
 from spec.environments.payments.marks import get_payments_records, with_in_flight_exit
 from spec.environments.payments.records import (
+    NO_PIGGYBACK,
     InFlightExit,
     InFlightExitStatus,
     InFlightOutcome,
@@ -284,8 +285,8 @@ def compute_new_in_flight_exit(
         bond_owner=operation.sender,
         canonical=True,
         oldest_competitor=None,
-        input_piggybacks=(PiggybackStatus.NONE,) * len(inputs),
-        output_piggybacks=(PiggybackStatus.NONE,) * len(payment.transaction.outputs),
+        input_piggybacks=(NO_PIGGYBACK,) * len(inputs),
+        output_piggybacks=(NO_PIGGYBACK,) * len(payment.transaction.outputs),
         exitable_at={},
         processed_tokens=(),
         outcome=InFlightOutcome.UNDECIDED,
@@ -348,10 +349,10 @@ def process_delete_in_flight_exit(
     require(
         not is_in_first_phase(state, environment, exit), RejectionReason.PIGGYBACK_PERIOD_NOT_OVER
     )
-    statuses = exit.input_piggybacks + exit.output_piggybacks
+    piggybacks = exit.input_piggybacks + exit.output_piggybacks
     # Verify nobody ever piggybacked the exit
     require(
-        all(status == PiggybackStatus.NONE for status in statuses),
+        all(piggyback.status == PiggybackStatus.NONE for piggyback in piggybacks),
         RejectionReason.IN_FLIGHT_EXIT_PIGGYBACKED,
     )
     deleted = replace(exit, status=InFlightExitStatus.DELETED)

@@ -111,8 +111,8 @@ def compute_held_bonds(records: KindRecords) -> Uint256:
         undecided = exit.outcome == InFlightOutcome.UNDECIDED
         if exit.status == InFlightExitStatus.ACTIVE and undecided:
             held += exit.bond
-        statuses = exit.input_piggybacks + exit.output_piggybacks
-        held += exit.bond * sum(1 for status in statuses if status == PiggybackStatus.OPEN)
+        piggybacks = exit.input_piggybacks + exit.output_piggybacks
+        held += exit.bond * sum(1 for p in piggybacks if p.status == PiggybackStatus.OPEN)
     return Uint256(held)
 
 

@@ -32,7 +32,12 @@ from spec.environments.payments.in_flight import (
     validate_transaction_inclusion,
 )
 from spec.environments.payments.marks import with_in_flight_exit
-from spec.environments.payments.records import InFlightExit, PiggybackSide, PiggybackStatus
+from spec.environments.payments.records import (
+    InFlightExit,
+    Piggyback,
+    PiggybackSide,
+    PiggybackStatus,
+)
 from spec.environments.payments.transactions import Output, SignedTransaction
 from spec.errors import RejectionReason, require
 from spec.positions import OutputPosition
@@ -112,20 +117,20 @@ class ChallengeInFlightOutputSpent:
 # Helpers
 
 
-def get_piggybacks(exit: InFlightExit, side: PiggybackSide) -> tuple[PiggybackStatus, ...]:
-    """Return the piggyback statuses of one side of the exit."""
+def get_piggybacks(exit: InFlightExit, side: PiggybackSide) -> tuple[Piggyback, ...]:
+    """Return the piggybacks of one side of the exit."""
     return exit.input_piggybacks if side == PiggybackSide.INPUT else exit.output_piggybacks
 
 
 def with_piggyback(
-    exit: InFlightExit, side: PiggybackSide, index: int, status: PiggybackStatus
+    exit: InFlightExit, side: PiggybackSide, index: int, piggyback: Piggyback
 ) -> InFlightExit:
-    """Return ``exit`` with one piggyback's status set."""
-    statuses = list(get_piggybacks(exit, side))
-    statuses[index] = status
+    """Return ``exit`` with one piggyback replaced."""
+    piggybacks = list(get_piggybacks(exit, side))
+    piggybacks[index] = piggyback
     if side == PiggybackSide.INPUT:
-        return replace(exit, input_piggybacks=tuple(statuses))
-    return replace(exit, output_piggybacks=tuple(statuses))
+        return replace(exit, input_piggybacks=tuple(piggybacks))
+    return replace(exit, output_piggybacks=tuple(piggybacks))
 
 
 def get_piggyback_output(exit: InFlightExit, side: PiggybackSide, index: int) -> Output:
@@ -151,11 +156,11 @@ def get_open_piggyback(exit: InFlightExit, side: PiggybackSide, index: int) -> N
     Raises:
         Rejected: ``PIGGYBACK_INDEX_OUT_OF_RANGE``, ``PIGGYBACK_NOT_OPEN``.
     """
-    statuses = get_piggybacks(exit, side)
+    piggybacks = get_piggybacks(exit, side)
     # Verify the index names an input (or output) of the payment
-    require(index < len(statuses), RejectionReason.PIGGYBACK_INDEX_OUT_OF_RANGE)
+    require(index < len(piggybacks), RejectionReason.PIGGYBACK_INDEX_OUT_OF_RANGE)
     # Verify that input (or output) is piggybacked and its piggyback not settled
-    require(statuses[index] == PiggybackStatus.OPEN, RejectionReason.PIGGYBACK_NOT_OPEN)
+    require(piggybacks[index].status == PiggybackStatus.OPEN, RejectionReason.PIGGYBACK_NOT_OPEN)
 
 
 def process_piggyback_challenge(
@@ -175,7 +180,9 @@ def process_piggyback_challenge(
     """
     environment = state.environments[environment_id]
     exit = get_in_flight_exit(environment, exit_id)
-    challenged = with_piggyback(exit, side, index, PiggybackStatus.CHALLENGED)
+    challenged = with_piggyback(
+        exit, side, index, Piggyback(PiggybackStatus.CHALLENGED, Uint256(0))
+    )
     environment = with_in_flight_exit(environment, exit_id, challenged)
     environment = replace(environment, bonds_held=environment.bonds_held - exit.bond)
     state = with_environment(state, environment_id, environment)
@@ -203,19 +210,21 @@ def process_piggyback_in_flight_exit(
     side, index = operation.side, int(operation.index)
     # Verify piggybacks are still accepted: the exit's first phase
     require(is_in_first_phase(state, environment, exit), RejectionReason.PIGGYBACK_PERIOD_OVER)
-    statuses = get_piggybacks(exit, side)
+    piggybacks = get_piggybacks(exit, side)
     # Verify the index names an input (or output) of the payment
-    require(index < len(statuses), RejectionReason.PIGGYBACK_INDEX_OUT_OF_RANGE)
+    require(index < len(piggybacks), RejectionReason.PIGGYBACK_INDEX_OUT_OF_RANGE)
     # Verify the sender owns that input (or output)
     require(
         operation.sender == get_piggyback_output(exit, side, index).owner,
         RejectionReason.PIGGYBACK_NOT_BY_OWNER,
     )
     # Verify it was not piggybacked before
-    require(statuses[index] == PiggybackStatus.NONE, RejectionReason.PIGGYBACK_ALREADY_MADE)
+    require(
+        piggybacks[index].status == PiggybackStatus.NONE, RejectionReason.PIGGYBACK_ALREADY_MADE
+    )
     # Verify the bond is exactly the environment's exit bond
     require(operation.bond == environment.rules.exit_bond, RejectionReason.EXIT_BOND_WRONG_AMOUNT)
-    piggybacked = with_piggyback(exit, side, index, PiggybackStatus.OPEN)
+    piggybacked = with_piggyback(exit, side, index, Piggyback(PiggybackStatus.OPEN, Uint256(0)))
     token = get_piggyback_output(exit, side, index).token
     if token not in exit.exitable_at:
         exitable_at = compute_in_flight_exitable_time(state, environment, exit)

@@ -45,20 +45,25 @@ from spec.environments.payments.marks import (
     with_finalized,
     with_in_flight_exit,
 )
-from spec.environments.payments.piggybacks import get_piggyback_output, get_piggybacks
+from spec.environments.payments.piggybacks import (
+    get_piggyback_output,
+    get_piggybacks,
+    with_piggyback,
+)
 from spec.environments.payments.records import (
     ExitKind,
     ExitReference,
     InFlightExit,
     InFlightExitStatus,
     InFlightOutcome,
+    Piggyback,
     PiggybackSide,
     PiggybackStatus,
 )
 from spec.environments.payments.transactions import compute_payment_output_id
 from spec.errors import RejectionReason, require
 from spec.positions import OutputPosition
-from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint8, Uint64
+from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint8, Uint64, Uint256
 from spec.settlement.exits import process_exit, process_exit_skip
 from spec.settlement.operations import ProcessExits
 from spec.settlement.state import (
@@ -230,13 +235,12 @@ def settle_piggyback(
         environment = with_finalized(
             environment, output_id, ExitReference(ExitKind.IN_FLIGHT, exit_id)
         )
-    statuses = list(get_piggybacks(exit, side))
-    statuses[index] = PiggybackStatus.PAID if pays else PiggybackStatus.UNPAID
-    settled = (
-        replace(exit, input_piggybacks=tuple(statuses))
-        if side == PiggybackSide.INPUT
-        else replace(exit, output_piggybacks=tuple(statuses))
+    outcome = (
+        Piggyback(PiggybackStatus.PAID, payout)
+        if pays
+        else Piggyback(PiggybackStatus.UNPAID, Uint256(0))
     )
+    settled = with_piggyback(exit, side, index, outcome)
     environment = with_in_flight_exit(environment, exit_id, settled)
     environment = replace(environment, bonds_held=environment.bonds_held - exit.bond)
     state = with_environment(state, environment_id, environment)
@@ -260,9 +264,9 @@ def process_in_flight_entry(
     if exit.outcome == InFlightOutcome.UNDECIDED:
         state = decide_in_flight_exit(state, environment_id, exit_id)
     for side in (PiggybackSide.INPUT, PiggybackSide.OUTPUT):
-        for index, status in enumerate(get_piggybacks(exit, side)):
+        for index, piggyback in enumerate(get_piggybacks(exit, side)):
             output = get_piggyback_output(exit, side, index)
-            if status == PiggybackStatus.OPEN and output.token == token:
+            if piggyback.status == PiggybackStatus.OPEN and output.token == token:
                 state = settle_piggyback(state, operation, exit_id, side, index)
     environment = state.environments[environment_id]
     exit = get_payments_records(environment).in_flight_exits[exit_id]

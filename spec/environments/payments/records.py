@@ -113,6 +113,20 @@ declare_enum_tags(InFlightExitStatus, {InFlightExitStatus.ACTIVE: 0, InFlightExi
 
 
 @dataclass(frozen=True)
+class Piggyback:
+    """One input or output of an in-flight exit: whether it is piggybacked, and what it was paid."""
+
+    status: PiggybackStatus
+    """Where it is in its life."""
+    paid: Uint256
+    """Amount paid when processed on the paid side (at most its amount); zero otherwise."""
+
+
+NO_PIGGYBACK = Piggyback(PiggybackStatus.NONE, Uint256(0))
+"""An input or output nobody piggybacked (yet)."""
+
+
+@dataclass(frozen=True)
 class ExitReference:
     """Names one exit of a payments environment: its kind and its id in that kind's id space."""
 
@@ -150,10 +164,10 @@ class InFlightExit:
     """Whether the exit stands canonical after the canonicity game so far."""
     oldest_competitor: TransactionPosition | None
     """The oldest competitor (or, after a response, the in-flight transaction's own position)."""
-    input_piggybacks: tuple[PiggybackStatus, ...]
-    """Status of each input, in input order."""
-    output_piggybacks: tuple[PiggybackStatus, ...]
-    """Status of each output, in output order."""
+    input_piggybacks: tuple[Piggyback, ...]
+    """Piggyback of each input, in input order."""
+    output_piggybacks: tuple[Piggyback, ...]
+    """Piggyback of each output, in output order."""
     exitable_at: Mapping[Address, Uint64]
     """Per token piggybacked: the exitable time its first piggyback set (its queue entry)."""
     processed_tokens: tuple[Address, ...]
