@@ -19,7 +19,11 @@ from spec.environments.payments.canonicity import (
     ChallengeInFlightNotCanonical,
     RespondToNonCanonicalChallenge,
 )
-from spec.environments.payments.in_flight import StartInFlightExit, TransactionInclusion
+from spec.environments.payments.in_flight import (
+    DeleteInFlightExit,
+    StartInFlightExit,
+    TransactionInclusion,
+)
 from spec.environments.payments.marks import get_payments_records
 from spec.environments.payments.piggybacks import (
     ChallengeInFlightInputSpent,
@@ -189,6 +193,10 @@ class InFlightWorld:
             spend,
             Uint8(at),
         )
+
+    def delete(self, sender: Address, exit_id: int = 0) -> DeleteInFlightExit:
+        """Return the deletion of an in-flight exit."""
+        return DeleteInFlightExit(Uint64(ENV), sender, Uint64(exit_id))
 
     def process(self, token: Address = NATIVE_TOKEN, max_exits: int = 10) -> ProcessExits:
         """Return a ``ProcessExits`` call by the watcher."""

@@ -127,3 +127,28 @@ def test_zero_deposit_limit_is_rejected() -> None:
     """
     rules = replace(make_rules(), deposit_limit=Uint256(0))
     apply_rejected(make_genesis(), RegisterEnvironment(OPERATOR, EnvironmentKind.PAYMENTS, rules))
+
+
+@rejects(RejectionReason.PROCESSING_BOUNTY_ABOVE_BOND)
+def test_processing_bounty_above_the_exit_bond_is_rejected() -> None:
+    """Given rules whose processing bounty is one more than their exit bond.
+
+    When they are registered,
+    Then the registration is rejected with PROCESSING_BOUNTY_ABOVE_BOND: the bounty is paid
+    out of a piggyback bond, which is the exit bond.
+    """
+    rules = make_rules()
+    rules = replace(rules, processing_bounty=rules.exit_bond + 1)
+    apply_rejected(make_genesis(), RegisterEnvironment(OPERATOR, EnvironmentKind.PAYMENTS, rules))
+
+
+def test_processing_bounty_equal_to_the_exit_bond_is_accepted() -> None:
+    """Given rules whose processing bounty equals their exit bond (the boundary).
+
+    When they are registered,
+    Then the environment is registered with that bounty.
+    """
+    rules = make_rules()
+    rules = replace(rules, processing_bounty=rules.exit_bond)
+    state = apply(make_genesis(), RegisterEnvironment(OPERATOR, EnvironmentKind.PAYMENTS, rules))
+    assert state.environments[0].rules.processing_bounty == rules.exit_bond

@@ -29,6 +29,11 @@ from spec.invariants.checks import (
 from spec.invariants.entry import Invariant, Layer, Predicates
 from spec.invariants.ids import InvariantId
 from spec.invariants.payments.in_flight import get_in_flight_exits, get_side_output, get_sides
+from spec.invariants.payments.in_flight_steps import (
+    check_in_flight_exitable_times,
+    check_in_flight_finality,
+    check_in_flight_maturity,
+)
 from spec.positions import OutputPosition
 from spec.primitives import Address, Uint64
 from spec.settlement.exits import compute_exitable_time
@@ -71,7 +76,9 @@ MATURITY = Invariant(
     kind=None,
     statement=(
         "Every exit's exitable time is max(block time + 2 MFP, start + MFP) for outputs of "
-        "child blocks and start + MFP for deposits; no exit is paid before its exitable time."
+        "child blocks and start + MFP for deposits; an in-flight exit's exitable time in a "
+        "token's queue is set once, by the token's first piggyback, to max(youngest input's "
+        "block time + 2 MFP, now + MFP); no exit or piggyback is paid before its exitable time."
     ),
     rationale=(
         "The delay is the window in which watchers challenge wrong exits and honest owners of "
@@ -82,7 +89,10 @@ MATURITY = Invariant(
         "time). 'No exit is paid before its exitable time' is also stated on states: every "
         "processed exit has exitable time <= now."
     ),
-    predicates=Predicates(state=(check_exitable_times,), transition=(check_maturity,)),
+    predicates=Predicates(
+        state=(check_exitable_times,),
+        transition=(check_maturity, check_in_flight_exitable_times, check_in_flight_maturity),
+    ),
     checks=(
         UNIT_EVERY_STEP,
         UNIT_CAN_FAIL,
@@ -320,7 +330,9 @@ FINALITY_MONOTONICITY = Invariant(
     layer=Layer.SETTLEMENT,
     kind=None,
     statement=(
-        "Exits are never removed; a challenged or processed exit never changes again; "
+        "Exits are never removed; a challenged, processed or skipped exit never changes again; "
+        "an in-flight exit is never removed, a deleted one never changes, and a settled "
+        "piggyback or a processed token never changes; "
         "environments never disappear; withdrawn totals never decrease; committed roots never "
         "change (INV-04)."
     ),
@@ -331,7 +343,7 @@ FINALITY_MONOTONICITY = Invariant(
         "Z3: assumes INV-01 (the vault is never negative, so a payout is never negative) and "
         "INV-04 (new blocks take free numbers)."
     ),
-    predicates=Predicates(transition=(check_finality,)),
+    predicates=Predicates(transition=(check_finality, check_in_flight_finality)),
     checks=(
         UNIT_EVERY_STEP,
         UNIT_CAN_FAIL,

@@ -36,6 +36,7 @@ from spec.invariants.checks import (
 )
 from spec.invariants.entry import Invariant, Layer, Predicates
 from spec.invariants.ids import InvariantId
+from spec.invariants.payments.in_flight_steps import check_in_flight_challenge_soundness
 from spec.primitives import Uint64
 from spec.settlement.state import EnvironmentKind, Exit, ExitStatus, SettlementState
 from spec.settlement.transition import Operation
@@ -125,14 +126,19 @@ CHALLENGE_SOUNDNESS = Invariant(
     statement=(
         "An exit is cancelled only by a ChallengeStandardExit that names it and presents a "
         "payment whose chosen input is the exiting output, signed at that input by the output's "
-        "owner; so the exit of an output its owner never spent cannot be cancelled."
+        "owner; so the exit of an output its owner never spent cannot be cancelled. Likewise a "
+        "piggyback of an in-flight exit is dropped only by a spent challenge naming it with a "
+        "spend signed by its owner, and an in-flight exit loses canonicity only by a challenge "
+        "naming it with a competitor signed by the owner of one of its inputs."
     ),
     rationale="Without it, anyone could cancel honest exits and take their bonds.",
     strengthening=(
         "Z3: the payment is abstracted to the position its chosen input spends and the address "
         "its signature recovers to."
     ),
-    predicates=Predicates(transition=(check_challenge_soundness,)),
+    predicates=Predicates(
+        transition=(check_challenge_soundness, check_in_flight_challenge_soundness)
+    ),
     checks=(
         UNIT_EVERY_STEP,
         UNIT_CAN_FAIL,
@@ -153,11 +159,18 @@ HONEST_WITHDRAWAL = Invariant(
     layer=Layer.EXIT_GAME,
     kind=EnvironmentKind.PAYMENTS,
     statement=(
-        "An honest owner of an output that is unspent and valid in reality, created by a "
-        "deposit or in a child block before the first invalid or withheld block, who never "
-        "signed a spend of it, watches at least once per half MFP, and starts its exit less "
-        "than one MFP after the first invalid or withheld block was committed (at any time if "
-        "there is none), is paid its full amount, and its exit cannot be cancelled."
+        "An honest owner who watches at least once per half MFP and acts in time is paid in "
+        "full. Standard: the owner of an output that is unspent and valid in reality, created "
+        "by a deposit or in a child block before the first invalid or withheld block, who never "
+        "signed a spend of it and starts its exit less than one MFP after that block was "
+        "committed (at any time if there is none), is paid its amount and its exit cannot be "
+        "cancelled. In flight (MoreVP): for a payment that was withheld or never included, "
+        "whose inputs were created before the first invalid or withheld block and whose input "
+        "owners signed no other spend of them, (a) the owner of one of its outputs who piggybacks "
+        "it in the first phase of an in-flight exit of the payment, less than one MFP after that "
+        "block was committed, is paid the output's amount; (b) the owner of one of its inputs "
+        "who piggybacks that input in time is paid the input's amount whenever the payment's "
+        "outputs are not paid."
     ),
     rationale=(
         "This is Plasma's central promise: the operator can stop the chain but cannot steal."
@@ -166,9 +179,11 @@ HONEST_WITHDRAWAL = Invariant(
         "Narrowed from the brief after Z3 bounded checks found counterexamples: an honest "
         "output created after the first invalid block is not protected (the older invalid "
         "output is paid first), a deposit made after it is protected only if its exit starts "
-        "strictly before that block's time + MFP, and an owner who signed a spend that was "
-        "withheld loses the output to a challenge (MoreVP in-flight exits, not specified yet, "
-        "address this)."
+        "strictly before that block's time + MFP. The earlier narrowing (an owner whose signed "
+        "spend was withheld can lose the output to a challenge) is lifted by in-flight exits: "
+        "such an owner exits the payment in flight instead. What stays outside: a payment with "
+        "a dishonest co-signer (who signed a competing spend) may be non-canonical, so its "
+        "receivers are not protected, and its exit's bond goes to whoever shows the competitor."
     ),
     predicates=Predicates(trace=("adversary.payments.properties.check_honest_withdrawal",)),
     checks=(
