@@ -48,6 +48,8 @@ class Checker(StrEnum):
     """Z3 checks the property on every trace of the exit-game model up to a depth."""
     Z3_BOUNDED_CASH = "z3-bounded-cash"
     """Z3 checks the property on every trace of the Plasma Cash exit-game model up to a depth."""
+    Z3_BOUNDED_IN_FLIGHT = "z3-bounded-in-flight"
+    """Z3 checks the property on every trace of the in-flight exit-game model up to a depth."""
     Z3_CONTROLS = "z3-controls"
     """Named broken transitions the inductive (or isolation) proof must reject."""
     Z3_BOUNDED_CONTROLS = "z3-bounded-controls"
@@ -120,7 +122,8 @@ CHECK_TEXTS: dict[Checker, str] = {
     Checker.Z3_INDUCTIVE: (
         "Z3 inductive (proofs/models): Init, and every settlement transition, on the tiny and "
         "full presets (the Plasma Cash records model, proofs/models/cash, for any MFP and bond "
-        "at once)"
+        "at once; the payments exit records with in-flight exits, proofs/models/in_flight, for "
+        "any MFP, bond and processing bounty at once)"
     ),
     Checker.Z3_BOUNDED: (
         "Z3 BMC depth 8 (proofs/models/payments/bmc.py): exit game with a byzantine operator, "
@@ -130,6 +133,13 @@ CHECK_TEXTS: dict[Checker, str] = {
         "Z3 BMC depth 6 (proofs/models/cash/bmc.py): one coin's exit game with a byzantine "
         "operator (any leaves at the coin's key, invalid or withheld blocks) and a malicious "
         "past owner, at most 5 blocks at the coin's key; with a reachability check against "
+        "vacuity"
+    ),
+    Checker.Z3_BOUNDED_IN_FLIGHT: (
+        "Z3 BMC depth 8 (proofs/models/in_flight/bmc.py): the exit game of one in-flight "
+        "payment (withheld or never included) with a block-withholding operator who is also a "
+        "co-signer and owns an invalid output, standard and in-flight exits in one queue, an "
+        "honest owner who watches; at most 4 outputs; with a reachability check against "
         "vacuity"
     ),
     Checker.Z3_CONTROLS: CONTROLS_TEXT,
@@ -169,6 +179,9 @@ Z3_BOUNDED = Check(Checker.Z3_BOUNDED)
 
 Z3_BOUNDED_CASH = Check(Checker.Z3_BOUNDED_CASH)
 """Z3 checks it on the Plasma Cash exit game up to the bound."""
+
+Z3_BOUNDED_IN_FLIGHT = Check(Checker.Z3_BOUNDED_IN_FLIGHT)
+"""Z3 checks it on the in-flight exit game up to the bound."""
 
 CHILD_CHAIN_EVERY_STEP = Check(Checker.CHILD_CHAIN_EVERY_STEP)
 """The child-chain tests evaluate it after every step."""

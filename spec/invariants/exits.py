@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spec.environments.payments.records import InFlightExitStatus, PiggybackStatus
 from spec.invariants.changes import get_newly_processed
 from spec.invariants.checks import (
     PRIORITY_CONTRACTS,
@@ -28,7 +27,13 @@ from spec.invariants.checks import (
 )
 from spec.invariants.entry import Invariant, Layer, Predicates
 from spec.invariants.ids import InvariantId
-from spec.invariants.payments.in_flight import get_in_flight_exits, get_side_output, get_sides
+from spec.invariants.payments.in_flight import (
+    get_in_flight_exits,
+    get_side_output,
+    get_sides,
+    is_active,
+    is_newly_paid,
+)
 from spec.invariants.payments.in_flight_steps import (
     check_in_flight_exitable_times,
     check_in_flight_finality,
@@ -151,9 +156,7 @@ def get_open_queue(environment: Environment, token: Address) -> list[QueueEntry]
             (int(exit.exitable_at[token]), exit.youngest_input, 1, int(exit_id)), True, exit_id
         )
         for exit_id, exit in get_in_flight_exits(environment).items()
-        if exit.status == InFlightExitStatus.ACTIVE
-        and token in exit.exitable_at
-        and token not in exit.processed_tokens
+        if is_active(exit) and token in exit.exitable_at and token not in exit.processed_tokens
     ]
     return sorted(entries, key=lambda entry: entry.priority)
 
@@ -198,7 +201,7 @@ def get_expected_payments(
         get_sides(before), get_sides(after), strict=True
     ):
         _, side_token = get_side_output(after, is_input, index)
-        if old.status == PiggybackStatus.OPEN and new.status == PiggybackStatus.PAID:
+        if is_newly_paid(old, new):
             amount = (
                 after.inputs[index].amount if is_input else after.transaction.outputs[index].amount
             )

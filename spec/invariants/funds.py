@@ -162,7 +162,11 @@ SINGLE_PAYOUT = Invariant(
         UNIT_CAN_FAIL,
         SCENARIOS_EVERY_STEP,
         Z3_INDUCTIVE,
-        Check(Checker.Z3_CONTROLS, ("process-without-marking",)),
+        Check(
+            Checker.Z3_CONTROLS,
+            ("process-without-marking", "standard-exit-ignores-marks", "piggyback-marks-twice"),
+        ),
+        Check(Checker.CROSSHAIR, ("payment_output_id_ignores_position",)),
         STATEFUL_EVERY_STEP,
     ),
 )
@@ -314,7 +318,13 @@ BOND_CONSERVATION = Invariant(
         Z3_INDUCTIVE,
         Check(
             Checker.Z3_CONTROLS,
-            ("challenge-keeps-bond", "start-exit-without-bond", "respond-keeps-challenge-bond"),
+            (
+                "challenge-keeps-bond",
+                "start-exit-without-bond",
+                "respond-keeps-challenge-bond",
+                "bounty-from-nowhere",
+                "piggyback-bond-not-held",
+            ),
         ),
         STATEFUL_EVERY_STEP,
     ),

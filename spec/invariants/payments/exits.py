@@ -30,6 +30,7 @@ from spec.invariants.checks import (
     UNIT_CAN_FAIL,
     UNIT_EVERY_STEP,
     Z3_BOUNDED,
+    Z3_BOUNDED_IN_FLIGHT,
     Z3_INDUCTIVE,
     Check,
     Checker,
@@ -188,6 +189,7 @@ HONEST_WITHDRAWAL = Invariant(
     predicates=Predicates(trace=("adversary.payments.properties.check_honest_withdrawal",)),
     checks=(
         Z3_BOUNDED,
+        Z3_BOUNDED_IN_FLIGHT,
         Check(
             Checker.Z3_BOUNDED_CONTROLS,
             (
@@ -195,9 +197,20 @@ HONEST_WITHDRAWAL = Invariant(
                 "challenge-without-spend",
                 "late-exit-is-unprotected",
                 "payment-after-invalid-block-is-unprotected",
+                "standard-exit-one-period",
+                "input-spent-challenge-with-the-payment",
+                "late-piggyback-is-unprotected",
             ),
         ),
-        Check(Checker.CROSSHAIR, ("merkle_proof_verifies", "merkle_proof_binds_leaf")),
+        Check(
+            Checker.CROSSHAIR,
+            (
+                "merkle_proof_verifies",
+                "merkle_proof_binds_leaf",
+                "in_flight_exitable_time_waits",
+                "competitor_must_be_older",
+            ),
+        ),
         STATEFUL_END_OF_TRACE,
     ),
 )
@@ -221,12 +234,18 @@ EXIT_ORDERING = Invariant(
     predicates=Predicates(trace=("adversary.payments.properties.check_exit_ordering",)),
     checks=(
         Z3_BOUNDED,
-        Check(Checker.Z3_BOUNDED_CONTROLS, ("exitable-one-period", "priority-ignoring-position")),
+        Z3_BOUNDED_IN_FLIGHT,
+        Check(
+            Checker.Z3_BOUNDED_CONTROLS,
+            ("exitable-one-period", "priority-ignoring-position", "standard-exit-one-period"),
+        ),
         Check(
             Checker.CROSSHAIR,
             (
                 "exitable_time_of_child_output",
                 *PRIORITY_CONTRACTS,
+                "in_flight_exitable_time_waits",
+                "payments_queue_is_ordered_and_unique",
                 "merkle_proof_binds_index",
                 "merkle_proof_binds_leaf",
             ),

@@ -32,7 +32,14 @@ from spec.environments.payments.records import (
 )
 from spec.environments.payments.transactions import compute_payment_output_id
 from spec.invariants.changes import Movements, get_sender
-from spec.invariants.checks import UNIT_CAN_FAIL, UNIT_EVERY_STEP
+from spec.invariants.checks import (
+    UNIT_CAN_FAIL,
+    UNIT_EVERY_STEP,
+    Z3_BOUNDED_IN_FLIGHT,
+    Z3_INDUCTIVE,
+    Check,
+    Checker,
+)
 from spec.invariants.entry import Invariant, Layer, Predicates
 from spec.invariants.ids import InvariantId
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint64
@@ -63,6 +70,16 @@ def get_sides(exit: InFlightExit) -> list[tuple[bool, int, Piggyback]]:
     """Return every piggyback of an exit as (is it an input, index, piggyback)."""
     inputs = [(True, index, p) for index, p in enumerate(exit.input_piggybacks)]
     return inputs + [(False, index, p) for index, p in enumerate(exit.output_piggybacks)]
+
+
+def is_active(exit: InFlightExit) -> bool:
+    """Return whether an in-flight exit is active (not deleted)."""
+    return exit.status == InFlightExitStatus.ACTIVE
+
+
+def is_newly_paid(before: Piggyback, after: Piggyback) -> bool:
+    """Return whether a step took a piggyback from open to paid."""
+    return before.status == PiggybackStatus.OPEN and after.status == PiggybackStatus.PAID
 
 
 def get_side_output(exit: InFlightExit, is_input: bool, index: int) -> tuple[Address, Address]:
@@ -303,7 +320,16 @@ IN_FLIGHT_EXCLUSIVITY = Invariant(
     predicates=Predicates(
         state=(check_in_flight_exclusivity,), transition=(check_outcome_written_once,)
     ),
-    checks=(UNIT_EVERY_STEP, UNIT_CAN_FAIL),
+    checks=(
+        UNIT_EVERY_STEP,
+        UNIT_CAN_FAIL,
+        Z3_INDUCTIVE,
+        Check(
+            Checker.Z3_CONTROLS,
+            ("settle-pays-both-sides", "outcome-rewritten", "canonical-ignores-marks"),
+        ),
+        Z3_BOUNDED_IN_FLIGHT,
+    ),
 )
 """INV-20."""
 
