@@ -11,10 +11,15 @@ What it takes from the spec: the containers (``spec.primitives``,
 canonical encoding, the rejection reasons, some cryptographic and Merkle
 primitives, the operation and kind tables it checks its own against, and
 each kind's child chain genesis. It never calls the spec's state
-transitions, with one exception: the payments challenge's witness check,
-``spec.environments.payments.exits.validate_spend``, a pure function of the
-operation and the exit that reads no state; restating it word for word would
-add a copy and no evidence (see ``reference.environments.payments.exit_game``).
+transitions, with one exception: the payments exit game's pure witness
+checks, functions of an operation's witnesses and an exit that read no
+state (who signed a payment's input, whether a payment spends a given output
+there, which input a competitor contests): the standard challenge's
+``spec.environments.payments.exits.validate_spend``, and the in-flight exits'
+``validate_in_flight_signatures``, ``validate_spend_of``,
+``get_contested_input`` and ``get_signer_of_input``. Restating them word for
+word would add a copy and no evidence (see
+``reference.environments.payments.exit_game`` and its in-flight siblings).
 
 The layout follows the architecture (each package's docstring says more):
 
@@ -30,7 +35,8 @@ The layout follows the architecture (each package's docstring says more):
   typed table access;
 - :mod:`reference.environments`: the environment kinds, one row each in a
   registry keyed by ``EnvironmentKind``; :mod:`reference.environments.payments`
-  is the payments kind: its exit game's settlement steps, its child chain
+  is the payments kind: its exit game's settlement steps (standard and
+  in-flight exits, and the merged exit queue), its child chain
   ledger (UTXO index, block validation on threads) and its fast encoders;
   :mod:`reference.environments.cash` is Plasma Cash: its exit game over the
   simulator's coin tables, its child chain ledger (coin index and coin

@@ -4,8 +4,9 @@ The crash-safety test feeds these requests to ``python -m reference.node.server`
 and kills it at random points. :func:`build_workload` plays a random but
 plausible history against the spec (deposits, blocks of signed payments with
 fee claims, exits with real inclusion proofs, challenges with real spends,
-time, processing) on two payments environments, and a Plasma Cash history on a
-third (``tests.crash_cash``: mints, transfers, exits, challenges, answers,
+time, processing, and in-flight exits: ``tests.crash_in_flight``) on two
+payments environments, and a Plasma Cash history on a third
+(``tests.crash_cash``: mints, transfers, exits, challenges, answers,
 finalizations), with some invalid requests mixed in, and records each
 request as the JSON line the server reads. :func:`replay` then applies the
 requests to the spec alone and returns what must be committed after each one.
@@ -70,6 +71,7 @@ from spec.settlement.operations import (
 from spec.settlement.state import EnvironmentKind, ExitStatus, SettlementState
 from spec.settlement.transition import OPERATIONS, Operation, state_transition
 from tests.crash_cash import CASH_ACTIONS, CASH_ENVIRONMENT, CASH_OPERATOR, step_request
+from tests.crash_in_flight import IN_FLIGHT_ACTIONS
 
 Request = dict[str, Any]
 """One request line of the node's control protocol."""
@@ -299,6 +301,7 @@ ACTIONS = (
     process,
     advance,
     *CASH_ACTIONS,
+    *IN_FLIGHT_ACTIONS,
 )
 """Actions drawn at each step (repeats weigh the draw)."""
 

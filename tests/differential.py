@@ -33,7 +33,7 @@ from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.digest import compute_settlement_digest
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
-from spec.environments.payments.records import PaymentsRecords
+from spec.environments.payments.records import compute_genesis_payments_records
 from spec.environments.payments.transactions import (
     BlockTransaction,
     DepositTransaction,
@@ -119,8 +119,8 @@ def make_edge_environment() -> Environment:
     """
     position = OutputPosition(EDGE_DEPOSIT, Uint16(0), Uint8(0))
     exit = Exit(
-        position, WHALE.address, NATIVE_TOKEN, EDGE_EXIT_AMOUNT, Uint256(actors.EXIT_BOND),
-        Uint64(0), Uint64(100), ExitStatus.OPEN, Uint256(0),
+        position, Hash32(b"\x0e" * 32), WHALE.address, NATIVE_TOKEN, EDGE_EXIT_AMOUNT,
+        Uint256(actors.EXIT_BOND), Uint64(0), Uint64(100), ExitStatus.OPEN, Uint256(0),
     )  # fmt: skip
     return Environment(
         operator=OPERATOR.address,
@@ -135,7 +135,7 @@ def make_edge_environment() -> Environment:
         deposited={NATIVE_TOKEN: EDGE_EXIT_AMOUNT},
         withdrawn={},
         bonds_held=Uint256(actors.EXIT_BOND),
-        kind_records=PaymentsRecords(),
+        kind_records=compute_genesis_payments_records(),
     )
 
 

@@ -84,7 +84,13 @@ from tests.differential import (
     Knowledge,
     Located,
 )
+from tests.differential_in_flight import draw_in_flight
 from tests.differential_raw import draw_garbage, draw_raw_payment
+from tests.differential_witnesses import (
+    list_coming_times,
+    list_in_flight_queues,
+    list_mature_queues,
+)
 
 
 def draw_environment_id(chooser: Chooser, state: SettlementState) -> Uint64:
@@ -108,6 +114,7 @@ def draw_register(chooser: Chooser, state: SettlementState) -> Operation:
         replace(normal, minimal_finalization_period=preset.minimum_finalization_period - 1),
         replace(normal, exit_bond=preset.minimum_exit_bond - 1),
         replace(normal, deposit_limit=Uint256(0)),
+        replace(normal, processing_bounty=normal.exit_bond + 1),
         replace(normal, minimal_finalization_period=Uint64(LARGEST_U64)),
         HUGE_RULES,
     )
@@ -295,30 +302,24 @@ def draw_process(chooser: Chooser, state: SettlementState) -> Operation:
     """Draw a request to process a queue that holds an exit (mostly), a few exits at a time."""
     hostile = (0, Uint32.max_value())
     limit = chooser.choice(hostile) if chooser.is_rare(6) else chooser.pick(3) + 1
-    queues = [
-        (env, exit.token)
-        for env, environment in enumerate(state.environments)
-        for exit in environment.exits.values()
-        if exit.status == ExitStatus.OPEN and exit.exitable_at <= state.time
-    ]
+    queues = list_mature_queues(state)
+    in_flight = [queue for queue in queues if queue in list_in_flight_queues(state)]
+    if in_flight and chooser.pick(2):
+        queues = in_flight
+    sender = chooser.choice((WATCHER.address, WHALE.address))
     if queues and not chooser.is_rare(4):
         env, token = chooser.choice(queues)
-        return ProcessExits(Uint64(env), WATCHER.address, token, Uint32(limit))
+        return ProcessExits(Uint64(env), sender, token, Uint32(limit))
     if not queues and not chooser.is_rare(3):
         return draw_time(chooser, state)
     token = chooser.choice(TOKENS)
-    return ProcessExits(draw_environment_id(chooser, state), WATCHER.address, token, Uint32(limit))
+    return ProcessExits(draw_environment_id(chooser, state), sender, token, Uint32(limit))
 
 
 def draw_time(chooser: Chooser, state: SettlementState) -> Operation:
     """Draw a clock step: to the next maturity or forward mostly, else back, or near the end."""
     now = int(state.time)
-    exitable = [
-        int(exit.exitable_at)
-        for environment in state.environments
-        for exit in environment.exits.values()
-        if exit.status == ExitStatus.OPEN and exit.exitable_at > now
-    ]
+    exitable = list_coming_times(state)
     variant = chooser.pick(100)
     if variant < 50 and exitable:
         return AdvanceTime(Uint64(min(exitable)))
@@ -342,6 +343,9 @@ DRAWERS: dict[str, Drawer] = {
     "process": lambda chooser, state, knowledge: draw_process(chooser, state),
     "time": lambda chooser, state, knowledge: draw_time(chooser, state),
     "garbage": lambda chooser, state, knowledge: draw_garbage(chooser),
+    "in_flight": lambda chooser, state, knowledge: (
+        draw_in_flight(chooser, state, knowledge) or draw_block(chooser, state, knowledge)
+    ),
 }
 """How to draw each kind of operation."""
 
@@ -354,13 +358,21 @@ KIND_WEIGHTS = {
     "process": 4,
     "time": 4,
     "garbage": 1,
+    "in_flight": 4,
 }
 """How often each kind is drawn, relative to the others."""
 
-KINDS = [kind for kind, weight in KIND_WEIGHTS.items() for _ in range(weight)]
+IN_FLIGHT_WEIGHTS = {**KIND_WEIGHTS, "exit": 3, "challenge": 2, "time": 3, "in_flight": 16}
+"""Weights of runs about in-flight exits: mostly in-flight operations, with blocks and time."""
 
 
-def draw_operation(chooser: Chooser, state: SettlementState, knowledge: Knowledge) -> Operation:
-    """Draw the next operation of a differential run."""
-    kind = chooser.choice(KINDS)
+def draw_operation(
+    chooser: Chooser,
+    state: SettlementState,
+    knowledge: Knowledge,
+    weights: dict[str, int] = KIND_WEIGHTS,
+) -> Operation:
+    """Draw the next operation of a differential run, each kind as often as ``weights`` says."""
+    kinds = [kind for kind, weight in weights.items() for _ in range(weight)]
+    kind = chooser.choice(kinds)
     return DRAWERS[kind](chooser, state, knowledge)

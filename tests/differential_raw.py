@@ -10,7 +10,11 @@ still agree on which check that is.
 from __future__ import annotations
 
 from fixtures import WATCHER
+from spec.environments.payments.canonicity import ChallengeInFlightNotCanonical
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.in_flight import StartInFlightExit, TransactionInclusion
+from spec.environments.payments.piggybacks import PiggybackInFlightExit
+from spec.environments.payments.records import PiggybackSide
 from spec.environments.payments.transactions import (
     BlockTransaction,
     DepositTransaction,
@@ -19,7 +23,7 @@ from spec.environments.payments.transactions import (
     SignedTransaction,
     Transaction,
 )
-from spec.positions import OutputPosition
+from spec.positions import OutputPosition, TransactionPosition
 from spec.primitives import Address, Hash32, Signature, Uint8, Uint16, Uint32, Uint64, Uint256
 from spec.settlement.operations import AdvanceTime, Deposit, ProcessExits, SubmitBlock
 from spec.settlement.transition import Operation
@@ -66,7 +70,7 @@ def draw_garbage(chooser: Chooser) -> Operation:
     number, amount = Uint64(chooser.raw_integer(64)), Uint256(chooser.raw_integer(256))
     sender, token = Address(chooser.raw_bytes(20)), Address(chooser.raw_bytes(20))
     small_id = Uint64(chooser.pick(5))  # mostly a registered environment
-    kind = chooser.pick(6)
+    kind = chooser.pick(9)
     if kind == 0:
         return Deposit(number, sender, token, amount)
     if kind == 1:
@@ -80,4 +84,27 @@ def draw_garbage(chooser: Chooser) -> Operation:
         return ChallengeStandardExit(small_id, sender, number, payment, index)
     if kind == 4:
         return ProcessExits(small_id, WATCHER.address, token, Uint32(chooser.raw_integer(32)))
+    if kind >= 6:
+        return draw_raw_in_flight(chooser, kind - 6)
     return AdvanceTime(number)
+
+
+def draw_raw_in_flight(chooser: Chooser, kind: int) -> Operation:
+    """Draw a raw in-flight operation: start, piggyback or canonicity challenge (``kind`` 0-2)."""
+    sender, small_id = Address(chooser.raw_bytes(20)), Uint64(chooser.pick(5))
+    exit_id, index = Uint64(chooser.raw_integer(64)), Uint8(chooser.raw_integer(8))
+    if kind == 0:
+        count = chooser.pick(3)
+        transactions = tuple(draw_raw_transaction(chooser) for _ in range(count))
+        proofs = tuple((Hash32(chooser.raw_bytes(32)),) for _ in range(chooser.pick(3)))
+        amount = Uint256(chooser.raw_integer(256))
+        payment = draw_raw_payment(chooser)
+        return StartInFlightExit(small_id, sender, payment, transactions, proofs, amount)
+    if kind == 1:
+        side = chooser.choice((PiggybackSide.INPUT, PiggybackSide.OUTPUT))
+        bond = Uint256(chooser.raw_integer(256))
+        return PiggybackInFlightExit(small_id, sender, exit_id, side, index, bond)
+    position = TransactionPosition(Uint64(chooser.raw_integer(64)), Uint16(chooser.raw_integer(16)))
+    inclusion = TransactionInclusion(position, ()) if chooser.pick(2) else None
+    payment = draw_raw_payment(chooser)
+    return ChallengeInFlightNotCanonical(small_id, sender, exit_id, payment, index, inclusion)

@@ -292,7 +292,8 @@ def test_failpoints_are_found_in_the_code() -> None:
     """Given the reference implementation's source.
 
     When its failpoint calls are collected
-    Then there are some in the store, the settlement steps, both kinds' exit games and ledgers.
+    Then there are some in the store, the settlement steps, both kinds' exit games (the
+    payments in-flight exits and merged queue included) and ledgers.
     """
     modules = {name.split(":")[0] for name in find_failpoints()}
     assert {
@@ -301,6 +302,9 @@ def test_failpoints_are_found_in_the_code() -> None:
         "reference.settlement.exits",
         "reference.settlement.export",
         "reference.environments.payments.ledger",
+        "reference.environments.payments.in_flight",
+        "reference.environments.payments.piggybacks",
+        "reference.environments.payments.queue",
         "reference.environments.cash.exit_game",
         "reference.environments.cash.challenges",
         "reference.environments.cash.ledger",

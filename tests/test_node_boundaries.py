@@ -43,6 +43,9 @@ from spec.environments.cash.chain import apply_mint, compute_genesis_cash_chain
 from spec.environments.cash.coins import CoinMint
 from spec.environments.cash.kind import compute_cash_chain_digest
 from spec.environments.cash.steps import ApplyMint
+from spec.environments.payments.in_flight import DeleteInFlightExit
+from spec.environments.payments.piggybacks import PiggybackInFlightExit
+from spec.environments.payments.records import PiggybackSide
 from spec.environments.payments.steps import ApplyExit, ChainOperation
 from spec.environments.payments.transactions import (
     MAX_INPUTS,
@@ -580,6 +583,27 @@ def bad_hex_lines(world: World) -> st.SearchStrategy[Line]:
     return spoil()
 
 
+def list_in_flight_lines() -> list[Line]:
+    """Well-formed in-flight operations the protocol must reject, and truncated ones."""
+    unknown = Uint64(2**64 - 1)
+    piggyback = PiggybackInFlightExit(
+        Uint64(0), WATCHER.address, unknown, PiggybackSide.OUTPUT, Uint8(255), Uint256(1)
+    )
+    delete = DeleteInFlightExit(Uint64(CASH_ENVIRONMENT), WATCHER.address, Uint64(0))
+    truncated = [f"{tag:02x}" + "00" * 9 for tag in range(13, 20)]
+    return [
+        (dump(apply_request(piggyback)), rejected(RejectionReason.UNKNOWN_IN_FLIGHT_EXIT)),
+        (dump(apply_request(delete)), rejected(RejectionReason.ENVIRONMENT_KIND_MISMATCH)),
+        *(
+            (
+                dump({"command": "apply", "operation": operation}),
+                rejected(RejectionReason.ENCODING_TRUNCATED),
+            )
+            for operation in truncated
+        ),
+    ]
+
+
 def plausible_lines(world: World) -> st.SearchStrategy[Line]:
     """Well-formed requests the protocol must reject (or may accept, when random)."""
     environment = st.sampled_from([0, 1])
@@ -609,6 +633,7 @@ def plausible_lines(world: World) -> st.SearchStrategy[Line]:
             dump({"command": "apply", "operation": f"{UNUSED_OPERATION_TAG:02x}"}),
             rejected(RejectionReason.ENCODING_INVALID_TAG),
         ),
+        *list_in_flight_lines(),
         (dump({"command": "init", "genesis": "00"}), error("node_exists")),
         (
             dump({"command": "block", "environment": 0, "number": 1, "block": "00" * 9_700}),

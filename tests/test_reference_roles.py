@@ -25,10 +25,11 @@ from fixtures import (
     make_funded_genesis,
     make_rules,
 )
+from reference.parties.alerts import AlertKind
 from reference.parties.board import BlockBoard, make_deposit
 from reference.parties.operator import Operator
 from reference.parties.wallet import OutputStatus, OwnedOutput, Wallet, WalletError
-from reference.parties.watcher import AlertKind, Watcher
+from reference.parties.watcher import Watcher
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.environments.payments.chain import apply_block

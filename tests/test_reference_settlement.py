@@ -329,9 +329,9 @@ def test_challenge_with_a_spend_signed_by_another() -> None:
     apply_rejected(alice.simulator, replace(alice.challenge, spending_transaction=forged))
 
 
-@rejects(RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER)
+@rejects(RejectionReason.TX_SIGNATURE_COUNT_MISMATCH)
 def test_challenge_with_no_signature() -> None:
-    """Given a spend of Alice's output without signatures. When used, Then not by owner."""
+    """Given a spend of Alice's output without signatures. When used, Then shapeless."""
     alice = make_exiting_alice()
     unsigned = replace(alice.challenge.spending_transaction, signatures=())
     apply_rejected(alice.simulator, replace(alice.challenge, spending_transaction=unsigned))

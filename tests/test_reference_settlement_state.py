@@ -22,7 +22,7 @@ from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.digest import compute_settlement_digest
 from spec.environments.cash.records import CashRecords
-from spec.environments.payments.records import PaymentsRecords
+from spec.environments.payments.records import compute_genesis_payments_records
 from spec.environments.payments.transactions import FeeClaim, Output
 from spec.errors import Rejected, RejectionReason
 from spec.primitives import NATIVE_TOKEN, Address, Hash32, Uint32, Uint64, Uint256
@@ -215,6 +215,7 @@ def make_queued_exit(index: int, block_number: int, exitable_at: int) -> Exit:
     """Return an open exit of ``index + 1`` native units, by Alice or Bob, bond 50."""
     return Exit(
         position=position_of(block_number, 0),
+        output_id=Hash32(index.to_bytes(32, "big")),
         owner=(ALICE, BOB)[index % 2],
         token=NATIVE_TOKEN,
         amount=Uint256(index + 1),
@@ -243,7 +244,7 @@ def make_crowded_queue(count: int) -> SettlementState:
         exits=exits,
         deposited={NATIVE_TOKEN: Uint256(total // 2)},
         bonds_held=Uint256(50 * count),
-        kind_records=PaymentsRecords(),
+        kind_records=compute_genesis_payments_records(),
     )
     return replace(state, environments=(environment,))
 

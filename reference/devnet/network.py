@@ -13,6 +13,10 @@ as a root on the settlement layer and published on the board, from which
 every wallet and watcher learns it. After every action the watchers check
 what is new and their alerts are collected.
 
+Each watcher also guards the honest users' wallets in the in-flight exit game
+(:class:`~reference.parties.in_flight_watch.InFlightWatch`): should a block
+be withheld, their unpublished payments are exited in flight.
+
 Files in the data directory: ``settlement.sqlite``, ``board.sqlite`` (the
 payments blocks and the Cash leaves), ``operator-<env>.sqlite``,
 ``watcher-<env>.sqlite`` and ``wallet-<name>.sqlite``, and the Cash parties'
@@ -44,10 +48,12 @@ from fixtures import (
     make_rules,
 )
 from reference.devnet.cash_network import CASH_OPERATOR, CashParties
+from reference.parties.alerts import Alert
 from reference.parties.board import BlockBoard, make_deposit
+from reference.parties.in_flight_watch import InFlightWatch
 from reference.parties.operator import Operator
-from reference.parties.wallet import Wallet
-from reference.parties.watcher import Alert, Watcher
+from reference.parties.wallet import Wallet, WalletError
+from reference.parties.watcher import Watcher
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.environments.payments.transactions import SignedTransaction
@@ -60,6 +66,9 @@ from spec.settlement.state import EnvironmentKind, Exit, ExitStatus
 
 USERS = (ALICE, BOB, CAROL, MALLORY)
 """Actors with a wallet; Mallory is the attacker."""
+
+GUARDED = (ALICE, BOB, CAROL)
+"""Users whose wallets the watchers guard in the in-flight exit game."""
 
 OPERATORS = (OPERATOR, OPERATOR_TWO)
 """Operator of environment 0 and of environment 1."""
@@ -131,6 +140,15 @@ class Devnet:
             for actor in USERS
         }
         """Each user's wallet, by name."""
+        self.in_flight = [
+            InFlightWatch(
+                watcher,
+                [self.wallets[actor.name] for actor in GUARDED],
+                {actor.address: actor.name for actor in PARTIES},
+            )
+            for watcher in self.watchers
+        ]
+        """Each watcher's in-flight duty, guarding the honest users' wallets."""
         self.cash = CashParties(
             self.open_store, self.settlement, self.board.store, CASH_ENVIRONMENT
         )
@@ -210,6 +228,19 @@ class Devnet:
             raise
         return payment
 
+    def hand_over(self, sender: Actor, recipient: Actor, payment: SignedTransaction) -> None:
+        """Have ``sender``'s wallet hand one of its payments (with witnesses) to ``recipient``'s.
+
+        Raises:
+            WalletError: when the sender's wallet does not hold the payment (any more).
+        """
+        wallet = self.wallets[sender.name]
+        entries = [wallet.payments.get(env, payment.transaction) for env in self.environment_ids]
+        known = next((entry.known for entry in entries if entry is not None), None)
+        if known is None:
+            raise WalletError("the sender's wallet does not hold that payment")
+        self.wallets[recipient.name].learn_payment(known)
+
     def commit(self, environment_id: Uint64) -> Uint64:
         """Have an operator commit and publish its next block; return the block's number.
 
@@ -256,9 +287,8 @@ class Devnet:
             Rejected: ``NO_EXIT_TO_PROCESS`` when none is mature.
         """
         candidates = self.settlement.get_open_exits(environment_id)
-        self.settlement.apply(
-            ProcessExits(environment_id, WATCHER.address, token, Uint32(len(candidates)))
-        )
+        limit = len(candidates) + self.in_flight[environment_id].count_exits()
+        self.settlement.apply(ProcessExits(environment_id, WATCHER.address, token, Uint32(limit)))
         processed = []
         for exit_id, _ in candidates:
             exit = self.settlement.get_exit(environment_id, exit_id)

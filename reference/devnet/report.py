@@ -8,10 +8,13 @@ child chains, and whether that is all their own payments explain), and
 checks the demo's expectations: the mempool refused the double spend, the
 watchers found both attacks, every honest user got back in full what it held
 in the attacked environment, the forged exit was paid nothing, and the
-healthy environment was not affected; then the Plasma Cash story's own
-summary and checks (:mod:`reference.devnet.cash_report`). Native-token
-changes in the payments summary are those of the payments story (up to the
-start of the Cash story, which comes last); the Cash summary shows the rest.
+healthy environment was not affected by the attack next door; then the
+checks of the withheld-block story (:mod:`reference.devnet.withheld_report`:
+a withheld payment exited in flight, its receiver paid), and the Plasma Cash
+story's own summary and checks (:mod:`reference.devnet.cash_report`).
+Native-token changes in the payments summary are those of the first two
+attacks (up to the start of the withheld-block story, whose bounties its own
+checks count); the Cash summary shows the Cash story's.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from reference.devnet.script import (
     Say,
     has_alert,
 )
-from reference.parties.watcher import AlertKind
+from reference.devnet.withheld_report import make_withheld_checks
+from reference.parties.alerts import AlertKind
 from spec.errors import RejectionReason
 from spec.settlement.state import ExitStatus
 
@@ -141,14 +145,17 @@ def describe(unexplained: int, native_change: int) -> str:
 def get_payments_native_change(
     script: DemoScript, actor: Actor, native: int, genesis: dict[str, tuple[int, int]]
 ) -> int:
-    """Return an actor's native change by the payments story (up to the Cash story's start)."""
-    before_cash = script.cash.start_balances.get(actor.name)
-    return (native if before_cash is None else before_cash[1]) - genesis[actor.name][1]
+    """Return an actor's native change by the first two attacks (up to the next story's start)."""
+    later = script.withheld.start_balances.get(actor.name) or script.cash.start_balances.get(
+        actor.name
+    )
+    return (native if later is None else later[1]) - genesis[actor.name][1]
 
 
 def make_checks(script: DemoScript, genesis: dict[str, tuple[int, int]]) -> list[Check]:
     """Return every expectation of the demo, checked (the Cash story's last)."""
     cash = make_cash_checks(script.cash)
+    withheld = make_withheld_checks(script.withheld)
     return [
         *check_mempool(script),
         *check_invalid_block(script),
@@ -156,6 +163,7 @@ def make_checks(script: DemoScript, genesis: dict[str, tuple[int, int]]) -> list
         *check_spent_exit(script, genesis),
         *check_isolation(script),
         *check_books(script, genesis),
+        *(Check(description, passed) for description, passed in withheld),
         *(Check(description, passed) for description, passed in cash),
     ]
 
@@ -258,17 +266,20 @@ def check_spent_exit(script: DemoScript, genesis: dict[str, tuple[int, int]]) ->
 
 
 def check_isolation(script: DemoScript) -> list[Check]:
-    """Environment 1 went on as if nothing happened next door."""
+    """Environment 1 went on as if nothing happened next door (until its own attack)."""
     devnet = script.devnet
-    operator_digest = devnet.operators[HEALTHY].ledger.compute_digest()
-    watcher_digest = devnet.watchers[HEALTHY].ledger.compute_digest()
+    digests = script.withheld.digests
     forged = devnet.settlement.get_block(ATTACKED, script.forged_block)
     healthy = devnet.settlement.get_block(HEALTHY, script.healthy_block)
     later = forged is not None and healthy is not None and healthy.timestamp > forged.timestamp
+    own_attack = script.withheld.block or None
     quiet = not any(
-        has_alert(script, kind, HEALTHY)
-        for kind in (AlertKind.INVALID_BLOCK, AlertKind.WITHHELD_BLOCK)
+        alert.environment_id == HEALTHY
+        and alert.kind in (AlertKind.INVALID_BLOCK, AlertKind.WITHHELD_BLOCK)
+        and (own_attack is None or alert.block_number < own_attack)
+        for alert in devnet.alerts
     )
+    digest = "none" if digests is None else digests[1].hex()[:12]
     return [
         Check(
             f"env 1 was not affected: no block alarm, block {int(script.healthy_block)} committed "
@@ -276,8 +287,9 @@ def check_isolation(script: DemoScript) -> list[Check]:
             quiet and later,
         ),
         Check(
-            f"env 1's operator and watcher agree on its state (digest {watcher_digest.hex()[:12]})",
-            operator_digest == watcher_digest,
+            f"env 1's operator and watcher agreed on its state before its own attack "
+            f"(digest {digest})",
+            digests is not None and digests[0] == digests[1],
         ),
     ]
 

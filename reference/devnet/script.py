@@ -14,7 +14,11 @@ The script (:class:`DemoScript`) runs on a :class:`~reference.devnet.network.Dev
 4. Environment 1 keeps working (isolation); time passes; environment 0's exit
    queue is processed: the honest exits come first and are paid in full, and
    Mallory's forged exit meets an empty vault.
-5. The Plasma Cash story in environment 2 (:mod:`reference.devnet.cash_script`):
+5. Attack three, in environment 1 (:mod:`reference.devnet.withheld_script`):
+   its operator withholds a block holding Carol's payment to Bob; the
+   watcher flags it and exits the payment in flight for Carol and Bob, who
+   are paid; everyone exits what they held there.
+6. The Plasma Cash story in environment 2 (:mod:`reference.devnet.cash_script`):
    coins change hands with their histories checked, a griefing history
    challenge is answered, and a coin stolen by the byzantine Cash operator is
    recovered by its owner's watcher.
@@ -42,9 +46,10 @@ from fixtures import (
 from reference.devnet.cash_network import CASH_OPERATOR
 from reference.devnet.cash_script import CashStory
 from reference.devnet.network import CASH_ENVIRONMENT, Devnet
+from reference.devnet.withheld_script import WithheldStory
+from reference.parties.alerts import AlertKind
 from reference.parties.board import format_position
 from reference.parties.wallet import OwnedOutput
-from reference.parties.watcher import AlertKind
 from spec.environments.payments.exits import StartStandardExit
 from spec.environments.payments.transactions import Output, SignedTransaction, Transaction
 from spec.errors import Rejected
@@ -100,6 +105,8 @@ class DemoScript:
         """The Plasma Cash story (its amounts drawn from the same seed)."""
         self.net: dict[str, int] = {}
         """Per actor, the token-A gain the payments explain (received - sent - fees)."""
+        self.withheld = WithheldStory(devnet, seed, self.net)
+        """The withheld-block story in env 1 (its payment counted in :attr:`net`)."""
         self.refusal: Rejected | None = None
         """Why the mempool refused Mallory's second spend."""
         self.kept_deposit: OwnedOutput | None = None
@@ -136,6 +143,7 @@ class DemoScript:
             lambda: self.pay(ALICE, BOB, HEALTHY, "alice-bob-healthy"),
             self.wait_for_maturity,
             self.process_exits,
+            *self.withheld.list_steps(),
             *self.cash.list_steps(),
         ]
 

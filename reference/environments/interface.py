@@ -11,7 +11,8 @@ domain, wire tags) and adds the reference's implementation of the kind:
   simulator's tables: loaded, exported, and encoded as they stream for the
   state digest;
 - the simulator's steps for the settlement operations the kind adds (its
-  exit game), each a :data:`SettlementStep`;
+  exit game), each a :data:`SettlementStep`, and its ``ProcessExits`` step
+  (how its exit queues are processed: the spec's ``process_exit_queue``);
 - its child chain ledger: how to find, open and create one in a
   :class:`~reference.store.Store`, and how each step of the spec's child
   chain (``ChildChainSpec.operations``) is applied to it (:data:`ChainStep`).
@@ -90,6 +91,8 @@ class ReferenceKind:
     """Stream the canonical encoding of an environment's kind records (without the union tag)."""
     settlement_steps: Mapping[type, SettlementStep]
     """The simulator's steps for the settlement operations the kind adds, by type."""
+    process_exits: SettlementStep
+    """The ``ProcessExits`` step of the kind's environments (its exit queues)."""
     chain_steps: Mapping[type, ChainStep]
     """How each child chain step of the spec applies to the kind's ledger, by type."""
     is_ledger_in: Callable[[Store], bool]

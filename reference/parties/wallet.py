@@ -17,6 +17,10 @@ An output is in one of three states:
 An output leaves the wallet when a published block spends it or when its
 exit ends (:meth:`Wallet.follow_exits`).
 
+The payments it signs (:meth:`Wallet.pay`) or is handed (:meth:`Wallet.learn_payment`)
+are kept with their inputs' witnesses in its :class:`~reference.parties.payment_book.PaymentBook`
+until read in a published block: if their block is withheld, it can exit them in flight.
+
 Payments follow the spec's signing rules: every input owner signs the
 domain-separated signing hash of the environment
 (``spec.environments.payments.transactions.compute_signing_hash``).
@@ -44,13 +48,13 @@ from reference.environments.payments.encoding import (
 )
 from reference.merkle import compute_levels, compute_proof
 from reference.parties.board import BlockBoard
+from reference.parties.payment_book import KnownPayment, PaymentBook, SelectionError, select_coins
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.crypto import compute_address_of_private_key, sign
 from spec.encoding import decode_as
 from spec.environments.payments.exits import StartStandardExit
 from spec.environments.payments.transactions import (
-    MAX_INPUTS,
     BlockTransaction,
     DepositTransaction,
     Output,
@@ -99,7 +103,7 @@ class OutputStatus(StrEnum):
 
 
 class WalletError(Exception):
-    """The wallet cannot build what was asked (too little money, too many inputs)."""
+    """The wallet cannot build what was asked (too little money, too many inputs, no output)."""
 
 
 @dataclass(frozen=True)
@@ -137,30 +141,6 @@ def load_owned_output(owner: Address, row: tuple[object, ...]) -> OwnedOutput:
     )
 
 
-def select_coins(candidates: Sequence[OwnedOutput], target: int) -> list[OwnedOutput]:
-    """Choose outputs worth at least ``target``, at most ``MAX_INPUTS`` of them.
-
-    The smallest single output that covers the target is preferred (no change
-    split off a large output); otherwise the largest outputs are taken first.
-
-    Raises:
-        WalletError: when the candidates are worth too little, or need too many inputs.
-    """
-    covering = [c for c in candidates if c.output.amount >= target]
-    if covering:
-        return [min(covering, key=lambda c: (c.output.amount, c.position))]
-    chosen: list[OwnedOutput] = []
-    for candidate in sorted(candidates, key=lambda c: (-int(c.output.amount), c.position)):
-        if sum(int(c.output.amount) for c in chosen) >= target:
-            break
-        chosen.append(candidate)
-    if (total := sum(int(c.output.amount) for c in chosen)) < target:
-        raise WalletError(f"needs {target}, holds {total}")
-    if len(chosen) > MAX_INPUTS:
-        raise WalletError(f"needs {len(chosen)} inputs, a payment takes at most {MAX_INPUTS}")
-    return chosen
-
-
 class Wallet:
     """One private key and the outputs it owns, kept in a store."""
 
@@ -174,6 +154,8 @@ class Wallet:
         """The address of the key: the owner of the wallet's outputs."""
         self.depth = int(transaction_tree_depth)
         """Depth of every block's Merkle tree (the preset's), for inclusion proofs."""
+        self.payments = PaymentBook(store)
+        """The payments it may have to exit in flight: signed, or handed over, and unpublished."""
         with store.transaction() as connection:
             for statement in SCHEMA:
                 connection.execute(statement)
@@ -226,6 +208,7 @@ class Wallet:
                         OutputStatus.UNSPENT.value,
                     ),
                 )
+            self.payments.forget_published(environment_id, transactions)
             self.write_cursor(connection, environment_id, number)
 
     def sync(self, board: BlockBoard, environment_id: Uint64) -> int:
@@ -284,13 +267,14 @@ class Wallet:
     ) -> list[OwnedOutput]:
         """Return the outputs to exit after ``first_bad_block`` was found invalid or withheld.
 
-        These are the outputs not exiting yet that the exit game protects: those
-        created before the bad block, and deposits (the operator cannot forge them).
+        These are the unspent outputs that the exit game protects: those created
+        before the bad block, and deposits (the operator cannot forge them).
+        Pending outputs are left to their payment's in-flight exit.
         """
         return [
             o
-            for o in self.list_outputs(environment_id)
-            if o.status != OutputStatus.EXITING
+            for o in self.list_outputs(environment_id, OutputStatus.UNSPENT)
+            if (o.position.block_number < first_bad_block or is_deposit(o))
             and (o.position.block_number < first_bad_block or is_deposit(o))
         ]
 
@@ -325,18 +309,31 @@ class Wallet:
             for o in self.list_outputs(environment_id, OutputStatus.UNSPENT)
             if o.output.token == token
         ]
-        chosen = select_coins(candidates, amount + fee)
+        try:
+            chosen = select_coins(candidates, amount + fee)
+        except SelectionError as error:
+            raise WalletError(str(error)) from error
         change = sum(int(c.output.amount) for c in chosen) - amount - fee
         outputs = [Output(recipient, token, Uint256(amount))]
         if change > 0:
             outputs.append(Output(self.address, token, Uint256(change)))
         transaction = Transaction(tuple(c.position for c in chosen), tuple(outputs))
-        self.set_status(environment_id, transaction.inputs, OutputStatus.PENDING)
-        return self.sign(environment_id, transaction)
+        payment = self.sign(environment_id, transaction)
+        witnesses = (tuple(c.origin for c in chosen), tuple(c.proof for c in chosen))
+        with self.store.transaction():
+            self.set_status(environment_id, transaction.inputs, OutputStatus.PENDING)
+            self.payments.record(KnownPayment(environment_id, payment, *witnesses), signed=True)
+        return payment
+
+    def learn_payment(self, known: KnownPayment) -> None:
+        """Keep a payment a sender handed over (one paying this wallet) until it is published."""
+        self.payments.record(known, signed=False)
 
     def cancel_payment(self, environment_id: Uint64, payment: SignedTransaction) -> None:
         """Make the inputs of a payment the operator refused spendable again."""
-        self.set_status(environment_id, payment.transaction.inputs, OutputStatus.UNSPENT)
+        with self.store.transaction():
+            self.set_status(environment_id, payment.transaction.inputs, OutputStatus.UNSPENT)
+            self.payments.forget(environment_id, payment.transaction)
 
     def set_status(
         self, environment_id: Uint64, positions: Sequence[OutputPosition], status: OutputStatus
@@ -386,12 +383,16 @@ class Wallet:
             found = settlement.get_exit_of_position(environment_id, owned.position)
             if found is not None and found[1].status != ExitStatus.OPEN:
                 ended.append(owned)
+        self.forget_outputs(environment_id, [o.position for o in ended])
+        return ended
+
+    def forget_outputs(self, environment_id: Uint64, positions: Sequence[OutputPosition]) -> None:
+        """Forget outputs an exit settled (paid, or spent by a payment exited in flight)."""
         with self.store.transaction() as connection:
             connection.executemany(
                 "DELETE FROM wallet_outputs WHERE environment_id = ? AND position = ?",
-                [(int(environment_id), store_position(o.position)) for o in ended],
+                [(int(environment_id), store_position(p)) for p in positions],
             )
-        return ended
 
 
 def is_deposit(owned: OwnedOutput) -> bool:

@@ -14,17 +14,18 @@ and downloads each block from the :class:`~reference.parties.board.BlockBoard`:
   the watcher saw spent is challenged at once (before its exitable time),
   which wins the exit's bond.
 
-It reports :class:`Alert` values. After the first invalid or withheld block,
-committed at time ``t``, every honest owner of an output created before that
-block (or by a deposit) must start its exit strictly before ``t + MFP``
-(invariant INV-18); the alert's ``deadline`` is that time. Those exits are
-then processed before any exit of an output the bad block created.
+It reports :class:`~reference.parties.alerts.Alert` values, and runs the
+duties it was given (:attr:`Watcher.duties`) at each tick: the in-flight
+exits of the wallets it guards (``reference.parties.in_flight_watch``).
+
+After the first invalid or withheld block, committed at time ``t``, every
+honest owner of an output created before that block (or by a deposit) must
+start its exit strictly before ``t + MFP`` (invariant INV-18); the alert's
+``deadline`` is that time. Those exits are then processed before any exit of
+an output the bad block created.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from enum import StrEnum
 
 from reference.columns import load_u64, store_position, store_u64
 from reference.environments.payments.encoding import (
@@ -33,6 +34,7 @@ from reference.environments.payments.encoding import (
 )
 from reference.environments.payments.ledger import ChildChainLedger
 from reference.merkle import compute_root
+from reference.parties.alerts import Alert, AlertKind, WatcherDuty
 from reference.parties.board import BlockBoard, ExitFollower, format_position
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
@@ -67,37 +69,6 @@ WATCHER_SCHEMA = (
 """The watcher's tables: how far it checked and the first bad block, and the spends it saw."""
 
 
-class AlertKind(StrEnum):
-    """What a watcher found."""
-
-    INVALID_BLOCK = "invalid_block"
-    """A published child block breaks the chain's rules."""
-    WITHHELD_BLOCK = "withheld_block"
-    """A committed child block was not published in time (or not as committed)."""
-    EXIT_CHALLENGED = "exit_challenged"
-    """An exit of a spent output was challenged; the watcher won its bond."""
-    EXIT_OF_INVALID_OUTPUT = "exit_of_invalid_output"
-    """An exit of an output the valid chain never created (MVP cannot challenge it)."""
-
-
-@dataclass(frozen=True)
-class Alert:
-    """A watcher's warning to users."""
-
-    kind: AlertKind
-    """What was found."""
-    environment_id: Uint64
-    """The environment concerned."""
-    block_number: Uint64
-    """The bad block; for an exit, the block that spent its output (challenged) or
-    created it (invalid output)."""
-    deadline: Uint64 | None
-    """For a bad block: owners of outputs created before the first bad block (or by
-    deposits) must start their exits strictly before this time."""
-    message: str
-    """What happened and what to do, for people."""
-
-
 class Watcher:
     """Watches one environment for invalid and withheld blocks and for exits of spent outputs."""
 
@@ -130,6 +101,8 @@ class Watcher:
         """Finds new and ended exits incrementally."""
         self.alerts: list[Alert] = []
         """Every alert raised by this watcher object, in order."""
+        self.duties: list[WatcherDuty] = []
+        """More duties, run at each tick after the watcher's own checks."""
         with ledger.store.transaction() as connection:
             for statement in WATCHER_SCHEMA:
                 connection.execute(statement)
@@ -205,9 +178,11 @@ class Watcher:
     # Watching
 
     def tick(self) -> list[Alert]:
-        """Check every new block and every new or ended exit; return the new alerts."""
+        """Check every new block and every new or ended exit, run the duties; return new alerts."""
         raised = self.check_blocks()
         raised += self.check_exits()
+        for duty in self.duties:
+            raised += duty.tick()
         self.alerts.extend(raised)
         return raised
 

@@ -13,12 +13,14 @@ encoding it with the spec's generic encoder.
 The encoding, field by field (``spec.encoding``): the preset (stored encoded),
 the time, the balances (count, then account ‖ token ‖ amount), then the count
 of environments and each environment: operator, kind (its wire tag),
-rules, registration time, block log (count, then number ‖ kind ‖ root ‖ time),
-exits (count, then id ‖ position ‖ owner ‖ token ‖ amount ‖ bond ‖ start ‖
+rules (period ‖ bond ‖ deposit limit ‖ processing bounty), registration time,
+block log (count, then number ‖ kind ‖ root ‖ time), exits (count, then id ‖
+position ‖ output id ‖ owner ‖ token ‖ amount ‖ bond ‖ start ‖
 exitable time ‖ status ‖ paid), deposited and withdrawn (count, then token ‖
 amount), bonds held, and the kind's records: the ``KindRecords`` union tag,
-then what the kind's row streams (``ReferenceKind.encode_records``; nothing
-for payments, coins, coin exits and challenges for Cash).
+then what the kind's row streams (``ReferenceKind.encode_records``: in-flight
+exits and finalized marks for payments, coins, coin exits and challenges for
+Cash).
 """
 
 from __future__ import annotations
@@ -101,8 +103,8 @@ def encode_exits(
     """Yield the encoding of an environment's exits, in exit id order."""
     yield encode_count(count)
     rows = connection.execute(
-        "SELECT exit_id, position, owner, token, amount, bond, started_at, exitable_at, "
-        "status, paid FROM settlement_exits WHERE environment_id = ? ORDER BY exit_id",
+        "SELECT exit_id, position, output_id, owner, token, amount, bond, started_at, "
+        "exitable_at, status, paid FROM settlement_exits WHERE environment_id = ? ORDER BY exit_id",
         (environment_id,),
     )
     for exit_id, *head, status, paid in fetch_in_batches(rows):
@@ -125,11 +127,12 @@ def encode_environments(connection: sqlite3.Connection) -> Iterable[bytes]:
     """Yield the encoding of every environment, in id order."""
     rows = connection.execute(
         "SELECT id, operator, kind, finalization_period, exit_bond, deposit_limit, "
-        "registered_at, exit_count, bonds_held FROM settlement_environments ORDER BY id"
+        "processing_bounty, registered_at, exit_count, bonds_held "
+        "FROM settlement_environments ORDER BY id"
     ).fetchall()
     yield encode_count(len(rows))
-    for identifier, operator, kind, period, bond, limit, registered, exits, held in rows:
-        yield operator + KIND_CODES[kind] + period + bond + limit + registered
+    for identifier, operator, kind, period, bond, limit, bounty, registered, exits, held in rows:
+        yield operator + KIND_CODES[kind] + period + bond + limit + bounty + registered
         yield from encode_blocks(connection, identifier)
         yield from encode_exits(connection, identifier, exits)
         yield from encode_ledgers(connection, identifier)

@@ -46,6 +46,7 @@ ENVIRONMENT_SCHEMA = (
         finalization_period BLOB NOT NULL,
         exit_bond BLOB NOT NULL,
         deposit_limit BLOB NOT NULL,
+        processing_bounty BLOB NOT NULL,
         registered_at BLOB NOT NULL,
         last_child_block_number BLOB NOT NULL,
         last_block_number BLOB NOT NULL,
@@ -71,7 +72,8 @@ ENVIRONMENT_SCHEMA = (
 """Statements that create the environments, block logs and ledgers."""
 
 ENVIRONMENT_COLUMNS = (
-    "id, operator, kind, finalization_period, exit_bond, deposit_limit, registered_at, "
+    "id, operator, kind, finalization_period, exit_bond, deposit_limit, processing_bounty, "
+    "registered_at, "
     "last_child_block_number, last_block_number, exit_count, bonds_held"
 )
 """The columns :func:`load_environment` reads, in its order."""
@@ -142,6 +144,7 @@ def make_environment_row(row: EnvironmentRow) -> tuple[bytes | int | str, ...]:
         store_u64(rules.minimal_finalization_period),
         store_u256(rules.exit_bond),
         store_u256(rules.deposit_limit),
+        store_u256(rules.processing_bounty),
         store_u64(row.registered_at),
         store_u64(row.last_child_block_number),
         store_u64(row.last_block_number),
@@ -152,12 +155,15 @@ def make_environment_row(row: EnvironmentRow) -> tuple[bytes | int | str, ...]:
 
 def load_environment(row: Sequence[Any]) -> EnvironmentRow:
     """Return the environment stored as the columns of :data:`ENVIRONMENT_COLUMNS`."""
-    (identifier, operator, kind, period, bond, limit, registered, child, last, count, held) = row
+    (identifier, operator, kind, period, bond, limit, bounty, registered, *counters) = row
+    child, last, count, held = counters
     return EnvironmentRow(
         environment_id=identifier,
         operator=load_address(operator),
         kind=EnvironmentKind(kind),
-        rules=EnvironmentRules(load_u64(period), load_u256(bond), load_u256(limit)),
+        rules=EnvironmentRules(
+            load_u64(period), load_u256(bond), load_u256(limit), load_u256(bounty)
+        ),
         registered_at=load_u64(registered),
         last_child_block_number=load_u64(child),
         last_block_number=load_u64(last),
@@ -270,7 +276,7 @@ class EnvironmentTables:
         """Add a newly registered environment."""
         self.connection.execute(
             f"INSERT INTO settlement_environments ({ENVIRONMENT_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             make_environment_row(row),
         )
 

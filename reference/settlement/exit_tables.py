@@ -22,6 +22,7 @@ from typing import Any
 
 from reference.columns import (
     load_address,
+    load_hash,
     load_position,
     load_u64,
     load_u256,
@@ -38,6 +39,7 @@ EXIT_SCHEMA = (
         environment_id INTEGER NOT NULL,
         exit_id INTEGER NOT NULL,
         position BLOB NOT NULL,
+        output_id BLOB NOT NULL,
         owner BLOB NOT NULL,
         token BLOB NOT NULL,
         amount BLOB NOT NULL,
@@ -57,7 +59,8 @@ EXIT_SCHEMA = (
 """Statements that create the exits table and its queue index."""
 
 EXIT_COLUMNS = (
-    "exit_id, position, owner, token, amount, bond, started_at, exitable_at, status, paid"
+    "exit_id, position, output_id, owner, token, amount, bond, started_at, exitable_at, status, "
+    "paid"
 )
 """The columns :func:`load_exit` reads, in its order."""
 
@@ -68,6 +71,7 @@ def make_exit_row(environment_id: int, exit_id: int, exit: Exit) -> tuple[bytes 
         environment_id,
         exit_id,
         store_position(exit.position),
+        bytes(exit.output_id),
         bytes(exit.owner),
         bytes(exit.token),
         store_u256(exit.amount),
@@ -81,9 +85,11 @@ def make_exit_row(environment_id: int, exit_id: int, exit: Exit) -> tuple[bytes 
 
 def load_exit(row: Sequence[Any]) -> tuple[Uint64, Exit]:
     """Return the exit id and exit stored as the columns of :data:`EXIT_COLUMNS`."""
-    (exit_id, position, owner, token, amount, bond, started, exitable, status, paid) = row
+    (exit_id, position, output_id, owner, token, amount, bond, *rest) = row
+    started, exitable, status, paid = rest
     exit = Exit(
         position=load_position(position),
+        output_id=load_hash(output_id),
         owner=load_address(owner),
         token=load_address(token),
         amount=load_u256(amount),
@@ -125,7 +131,7 @@ class ExitTables:
         """Add a newly started exit."""
         self.connection.execute(
             f"INSERT INTO settlement_exits (environment_id, {EXIT_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             make_exit_row(environment_id, exit_id, exit),
         )
 

@@ -3,7 +3,11 @@
 The counterpart of ``spec.settlement.exits``: a kind's exit game (for
 payments, ``reference.environments.payments.exit_game``) decides what an exit
 claims and whether a challenge holds, then calls :func:`start_exit` or
-:func:`cancel_exit` here; :func:`process_exits` is the ``ProcessExits`` step.
+:func:`cancel_exit` here. :func:`process_exits` is the ``ProcessExits`` step of
+a kind whose queues hold standard exits only (the spec's
+``spec.settlement.exits.process_exit_queue``: Plasma Cash); the payments kind
+processes its merged queue of standard and in-flight exits itself
+(``reference.environments.payments.queue``), with the :class:`Credits` here.
 The rules, their order and their rejection reasons are the spec's; what
 differs is how the state is read:
 
@@ -184,11 +188,9 @@ def process_exits(tables: SettlementTables, preset: Preset, operation: ProcessEx
         credits.credit(exit.owner, exit.token, payout)
         credits.credit(exit.owner, NATIVE_TOKEN, exit.bond)
         payouts.append((int(exit_id), payout))
+    # No failpoint here: only a loaded Cash state has standard exits, so no workload gets here
     tables.write_exit_outcomes(identifier, ExitStatus.PROCESSED, payouts)
-    failpoint()
     credits.write()
-    failpoint()
     if withdrawn != ledger.withdrawn:
         tables.write_ledger(identifier, operation.token, LedgerEntry(ledger.deposited, withdrawn))
-        failpoint()
     tables.update_environment(replace(environment, bonds_held=bonds_held))

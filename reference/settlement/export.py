@@ -100,7 +100,7 @@ def load_environment_rows(
     """Insert one environment, its block log, its ledgers, its exits and its kind's records."""
     connection.execute(
         f"INSERT INTO settlement_environments ({ENVIRONMENT_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         make_environment_row(count_environment(environment_id, environment)),
     )
     connection.executemany(
@@ -115,7 +115,7 @@ def load_environment_rows(
     )
     connection.executemany(
         f"INSERT INTO settlement_exits (environment_id, {EXIT_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (make_exit_row(environment_id, int(i), exit) for i, exit in environment.exits.items()),
     )
     get_kind(environment.kind).load_records(connection, environment_id, environment.kind_records)

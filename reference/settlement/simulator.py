@@ -10,7 +10,8 @@ and durable rather than to be read as a specification:
   that every operation costs O(log n) per row it touches: balances by
   (account, token), the block log by (environment, number), exits by
   (environment, exit id) and by (environment, position), and the exit queues
-  as a partial index over the open exits in priority order;
+  as a partial index over the open exits in priority order (for payments,
+  merged with an indexed table of the in-flight exits' queue entries);
 - values the spec finds by scanning (the last child block number, the next
   exit id) are counters on the environment's row;
 - every accepted operation is appended, canonically encoded, to the
@@ -21,8 +22,9 @@ Dispatch: :meth:`SettlementSimulator.apply` finds the operation's step in
 ``state_transition`` finds its ``process_*`` function in the spec's
 operation table (``spec.settlement.transition.OPERATIONS``).
 :func:`compute_step_table` builds it from the steps every environment shares
-(:data:`CORE_STEPS`: ``reference.settlement.steps`` and ``.exits``) and the
-steps each kind adds (its exit game, from ``reference.environments.registry``),
+(:data:`CORE_STEPS`: ``reference.settlement.steps``, whose ``ProcessExits``
+step hands each queue to its environment's kind) and the steps each kind adds
+(its exit game, from ``reference.environments.registry``),
 and refuses it unless its operation types are exactly the spec table's. A
 step reads and writes the state only through
 :class:`~reference.settlement.tables.SettlementTables`.
@@ -50,13 +52,19 @@ from collections.abc import Mapping
 from reference.environments.interface import SettlementStep
 from reference.environments.registry import KINDS, get_kind
 from reference.settlement.digest import compute_state_digest
-from reference.settlement.exits import process_exits
 from reference.settlement.export import export_state, load_state
-from reference.settlement.steps import advance_time, deposit, register_environment, submit_block
+from reference.settlement.steps import (
+    advance_time,
+    deposit,
+    process_exit_queue,
+    register_environment,
+    submit_block,
+)
 from reference.settlement.tables import HEADER_TABLE, SettlementTables
 from reference.store import Store, failpoint
 from spec.encoding import decode, decode_as, encode
 from spec.environments.cash.records import CoinExit, SettledCoin
+from spec.environments.payments.records import ExitReference, InFlightExit
 from spec.positions import OutputPosition
 from spec.presets import Preset
 from spec.primitives import Address, Hash32, Uint64, Uint256
@@ -74,7 +82,7 @@ CORE_STEPS: Mapping[type, SettlementStep] = {
     RegisterEnvironment: register_environment,
     Deposit: deposit,
     SubmitBlock: submit_block,
-    ProcessExits: process_exits,
+    ProcessExits: process_exit_queue,
     AdvanceTime: advance_time,
 }
 """Steps of the operations every environment kind shares, by operation type."""
@@ -300,6 +308,20 @@ class SettlementSimulator:
         """
         environment = self.tables.get_environment(environment_id)
         return self.tables.find_exit_of_position(environment.environment_id, position)
+
+    def get_in_flight_exit(self, environment_id: Uint64, exit_id: Uint64) -> InFlightExit | None:
+        """Return a payments in-flight exit by id, or None (also for an unknown environment)."""
+        if environment_id >= self.get_environment_count():
+            return None
+        return self.tables.read_in_flight_exit(int(environment_id), exit_id)
+
+    def get_finalizing_exit(
+        self, environment_id: Uint64, output_id: Hash32
+    ) -> ExitReference | None:
+        """Return the exit whose finalized mark names a payments output, or None."""
+        if environment_id >= self.get_environment_count():
+            return None
+        return self.tables.read_finalized(int(environment_id), output_id)
 
     def get_coin(self, environment_id: Uint64, coin_id: Uint64) -> SettledCoin | None:
         """Return a Plasma Cash coin as the settlement layer knows it, or None.

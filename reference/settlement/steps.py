@@ -28,7 +28,13 @@ from reference.store import failpoint
 from spec.errors import RejectionReason, require
 from spec.presets import Preset
 from spec.primitives import Uint64, Uint256
-from spec.settlement.operations import AdvanceTime, Deposit, RegisterEnvironment, SubmitBlock
+from spec.settlement.operations import (
+    AdvanceTime,
+    Deposit,
+    ProcessExits,
+    RegisterEnvironment,
+    SubmitBlock,
+)
 from spec.settlement.state import BlockKind, BlockRecord, EnvironmentRules
 
 # Registration
@@ -39,7 +45,7 @@ def validate_rules(preset: Preset, rules: EnvironmentRules) -> None:
 
     Raises:
         Rejected: ``FINALIZATION_PERIOD_TOO_SHORT``, ``EXIT_BOND_TOO_LOW``,
-            ``DEPOSIT_LIMIT_ZERO``.
+            ``DEPOSIT_LIMIT_ZERO``, ``PROCESSING_BOUNTY_ABOVE_BOND``.
     """
     # Verify the finalization period is at least the preset's minimum
     require(
@@ -50,6 +56,10 @@ def validate_rules(preset: Preset, rules: EnvironmentRules) -> None:
     require(rules.exit_bond >= preset.minimum_exit_bond, RejectionReason.EXIT_BOND_TOO_LOW)
     # Verify some deposit is possible
     require(rules.deposit_limit > 0, RejectionReason.DEPOSIT_LIMIT_ZERO)
+    # Verify the processing bounty can be paid out of a piggyback bond
+    require(
+        rules.processing_bounty <= rules.exit_bond, RejectionReason.PROCESSING_BOUNTY_ABOVE_BOND
+    )
 
 
 def register_environment(
@@ -59,7 +69,7 @@ def register_environment(
 
     Raises:
         Rejected: ``FINALIZATION_PERIOD_TOO_SHORT``, ``EXIT_BOND_TOO_LOW``,
-            ``DEPOSIT_LIMIT_ZERO``.
+            ``DEPOSIT_LIMIT_ZERO``, ``PROCESSING_BOUNTY_ABOVE_BOND``.
     """
     validate_rules(preset, operation.rules)
     row = EnvironmentRow(
@@ -168,3 +178,18 @@ def advance_time(tables: SettlementTables, preset: Preset, operation: AdvanceTim
     # Verify time moves forward
     require(operation.time > tables.read_time(), RejectionReason.TIME_NOT_INCREASING)
     tables.write_time(operation.time)
+
+
+# Exit queues
+
+
+def process_exit_queue(tables: SettlementTables, preset: Preset, operation: ProcessExits) -> None:
+    """Process mature exits of one queue, as the environment's kind does it.
+
+    Raises:
+        Rejected: ``UNKNOWN_ENVIRONMENT``, and the reasons of the kind's
+            ``ProcessExits`` step (``PROCESS_LIMIT_ZERO``, ``NO_EXIT_TO_PROCESS``,
+            ``INTEGER_OVERFLOW``).
+    """
+    environment = tables.get_environment(operation.environment_id)
+    get_kind(environment.kind).process_exits(tables, preset, operation)

@@ -15,6 +15,8 @@ table                        holds
 ``settlement_exits``         every exit, and the exit queues as a partial index
 ``settlement_coin*``         Plasma Cash coins, coin exits and history challenges
                              (``reference.settlement.coin_tables``)
+``settlement_in_flight*``,   payments in-flight exits, their queue entries, and
+``settlement_finalized``     the finalized marks (``reference.settlement.in_flight_tables``)
 ``operation_log``            every accepted operation, canonically encoded, in order
 ===========================  =====================================================
 
@@ -24,7 +26,8 @@ one layer between an operation's step and SQLite. This module holds the
 header, the balances and the operation log; the environments, block logs
 and ledgers are in ``reference.settlement.environment_tables``, the exits in
 ``reference.settlement.exit_tables``, the Cash exit game's records in
-``reference.settlement.coin_tables``, each with its schema, rows and methods,
+``reference.settlement.coin_tables``, the payments exit game's records in
+``reference.settlement.in_flight_tables``, each with its schema, rows and methods,
 which :class:`SettlementTables` inherits. Every method touches the
 rows of one key or one index range; none scans a table.
 
@@ -44,6 +47,7 @@ from reference.columns import load_u64, load_u256, store_u64, store_u256
 from reference.settlement.coin_tables import COIN_SCHEMA, CoinTables
 from reference.settlement.environment_tables import ENVIRONMENT_SCHEMA, EnvironmentTables
 from reference.settlement.exit_tables import EXIT_SCHEMA, ExitTables
+from reference.settlement.in_flight_tables import IN_FLIGHT_SCHEMA, InFlightTables
 from spec.errors import RejectionReason, require
 from spec.primitives import Address, Uint64, Uint256
 
@@ -62,6 +66,7 @@ SCHEMA = (
     *ENVIRONMENT_SCHEMA,
     *EXIT_SCHEMA,
     *COIN_SCHEMA,
+    *IN_FLIGHT_SCHEMA,
     "CREATE TABLE operation_log (sequence INTEGER PRIMARY KEY, operation BLOB NOT NULL)",
 )
 """Statements that create the simulator's tables."""
@@ -90,7 +95,7 @@ def write_header(connection: sqlite3.Connection, preset_encoding: bytes, time: U
     )
 
 
-class SettlementTables(EnvironmentTables, ExitTables, CoinTables):
+class SettlementTables(EnvironmentTables, ExitTables, CoinTables, InFlightTables):
     """The simulator's tables, read and written through one connection."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:

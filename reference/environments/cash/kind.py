@@ -10,7 +10,9 @@ implementation of the kind:
 - the settlement records: a deposit's coin (``exit_game.record_deposit``),
   and the Cash tables of the settlement database, loaded, exported and
   streamed by ``reference.settlement.coin_tables``;
-- the exit game's settlement steps (``exit_game`` and ``challenges``);
+- the exit game's settlement steps (``exit_game`` and ``challenges``), and
+  its ``ProcessExits`` step, the shared queue of standard exits
+  (``reference.settlement.exits.process_exits``);
 - the ledger, :class:`~reference.environments.cash.ledger.CashLedger`, and
   :data:`CHAIN_STEPS`: how each step of the spec's Cash child chain
   (``spec.environments.cash.steps``) applies to it.
@@ -32,6 +34,7 @@ from reference.settlement.coin_tables import (
     export_cash_records,
     load_cash_records,
 )
+from reference.settlement.exits import process_exits
 from spec.environments.cash import kind as spec_kind
 from spec.environments.cash.coins import CoinMint
 from spec.environments.cash.records import CashRecords
@@ -107,6 +110,7 @@ CASH = ReferenceKind(
     export_records=export_cash_records,
     encode_records=encode_cash_records,
     settlement_steps=SETTLEMENT_STEPS,
+    process_exits=process_exits,
     chain_steps=CHAIN_STEPS,
     is_ledger_in=CashLedger.exists,
     open_ledger=CashLedger.open,

@@ -13,6 +13,10 @@ encoder (the tests prove it on random values):
   then the variant's encoding;
 - a block is the count of its transactions, then each as a block transaction.
 
+An output's id (the key of its finalized mark) is the hash of a domain tag
+and, for a payment's output, the payment's body and the output's index; for a
+deposit's or a fee claim's, the block transaction and the position.
+
 Every integer is big-endian at its type's width, so a position's encoding is
 also its stored column value (``reference.columns.store_position``). Hashes
 are keccak-256 through ``reference.hashing``.
@@ -23,6 +27,8 @@ from __future__ import annotations
 from reference.columns import encode_count
 from reference.hashing import hash_bytes
 from spec.environments.payments.transactions import (
+    PAYMENT_OUTPUT_ID_DOMAIN,
+    PLACED_OUTPUT_ID_DOMAIN,
     SIGNING_DOMAIN,
     Block,
     BlockTransaction,
@@ -169,3 +175,25 @@ def compute_transaction_leaf(transaction: BlockTransaction) -> Hash32:
         Rejected: ``INTEGER_OVERFLOW`` for a count beyond a ``Uint32``.
     """
     return Hash32(compute_leaf_of_encoding(encode_block_transaction(transaction)))
+
+
+def compute_payment_output_id(transaction: Transaction, output_index: int) -> Hash32:
+    """Return the id of output ``output_index`` of a payment: its body and index, hashed.
+
+    Raises:
+        Rejected: ``INTEGER_OVERFLOW`` for a count beyond a ``Uint32``.
+    """
+    encoded = encode_transaction(transaction) + output_index.to_bytes(1, "big")
+    return Hash32(hash_bytes(PAYMENT_OUTPUT_ID_DOMAIN + encoded))
+
+
+def compute_output_id(transaction: BlockTransaction, position: OutputPosition) -> Hash32:
+    """Return the id of the output at ``position``, created by ``transaction``.
+
+    Raises:
+        Rejected: ``INTEGER_OVERFLOW`` for a count beyond a ``Uint32``.
+    """
+    if isinstance(transaction, SignedTransaction):
+        return compute_payment_output_id(transaction.transaction, position.output_index)
+    encoded = encode_block_transaction(transaction) + encode_position(position)
+    return Hash32(hash_bytes(PLACED_OUTPUT_ID_DOMAIN + encoded))

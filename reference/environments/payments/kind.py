@@ -6,10 +6,16 @@ the reference's implementation of the kind:
 
 - :func:`compute_deposit_root`: a deposit block's root, one deposit
   transaction hashed with the fast encoders;
-- its settlement records: none (``PaymentsRecords`` has no fields), so
-  recording a deposit and loading, exporting and encoding records do nothing;
-- the exit game's settlement steps
-  (``reference.environments.payments.exit_game``);
+- its settlement records (in-flight exits and finalized marks), kept in the
+  payments tables of the settlement database and loaded, exported and
+  streamed by ``reference.settlement.in_flight_tables``; a deposit records
+  nothing there;
+- the exit game's settlement steps: standard exits
+  (``reference.environments.payments.exit_game``) and in-flight exits
+  (``reference.environments.payments.in_flight``,
+  ``.piggybacks``, ``.canonicity``), and its ``ProcessExits`` step, the
+  merged queue of standard and in-flight exits
+  (``reference.environments.payments.queue``);
 - the ledger, :class:`~reference.environments.payments.ledger.ChildChainLedger`,
   and :data:`CHAIN_STEPS`: how each step of the spec's payments child chain
   (``spec.environments.payments.steps``) applies to it.
@@ -18,17 +24,26 @@ the reference's implementation of the kind:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from reference.environments.interface import ChainStep, ReferenceKind
+from reference.environments.payments.canonicity import CANONICITY_STEPS
 from reference.environments.payments.encoding import (
     DEPOSIT_TAG,
     compute_leaf_of_encoding,
     encode_output,
 )
 from reference.environments.payments.exit_game import SETTLEMENT_STEPS
+from reference.environments.payments.in_flight import IN_FLIGHT_STEPS
 from reference.environments.payments.ledger import ChildChainLedger
+from reference.environments.payments.piggybacks import PIGGYBACK_STEPS
+from reference.environments.payments.queue import process_payments_exits
 from reference.merkle import compute_root
+from reference.settlement.in_flight_tables import (
+    encode_payments_records,
+    export_payments_records,
+    load_payments_records,
+)
 from reference.settlement.tables import SettlementTables
 from spec.environments.payments import kind as spec_kind
 from spec.environments.payments.records import PaymentsRecords
@@ -50,22 +65,13 @@ def compute_deposit_root(preset: Preset, block_number: Uint64, operation: Deposi
 def record_deposit(
     tables: SettlementTables, preset: Preset, environment_id: int, number: Uint64, deposit: Deposit
 ) -> None:
-    """Record nothing of a deposit: the payments kind keeps no records of its own."""
+    """Record nothing of a deposit: the deposit block says it all."""
 
 
 def load_records(connection: sqlite3.Connection, environment_id: int, records: KindRecords) -> None:
-    """Load a payments environment's records: there are none to store."""
+    """Load a payments environment's records into the payments tables."""
     assert isinstance(records, PaymentsRecords), "not payments records"
-
-
-def export_records(connection: sqlite3.Connection, environment_id: int) -> PaymentsRecords:
-    """Return a payments environment's records: always the empty container."""
-    return PaymentsRecords()
-
-
-def encode_records(connection: sqlite3.Connection, environment_id: int) -> Iterable[bytes]:
-    """Yield the encoding of a payments environment's records: no bytes (no fields)."""
-    return ()
+    load_payments_records(connection, environment_id, records)
 
 
 def apply_deposit_step(ledger: ChildChainLedger, step: ApplyDeposit) -> None:
@@ -113,9 +119,10 @@ PAYMENTS = ReferenceKind(
     compute_deposit_root=compute_deposit_root,
     record_deposit=record_deposit,
     load_records=load_records,
-    export_records=export_records,
-    encode_records=encode_records,
-    settlement_steps=SETTLEMENT_STEPS,
+    export_records=export_payments_records,
+    encode_records=encode_payments_records,
+    settlement_steps={**SETTLEMENT_STEPS, **IN_FLIGHT_STEPS, **PIGGYBACK_STEPS, **CANONICITY_STEPS},
+    process_exits=process_payments_exits,
     chain_steps=CHAIN_STEPS,
     is_ledger_in=ChildChainLedger.exists,
     open_ledger=ChildChainLedger.open,

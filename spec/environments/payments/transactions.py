@@ -9,7 +9,7 @@ transaction outputs (UTXOs). A block holds three kinds of transaction:
 - :class:`DepositTransaction`: the single entry of a deposit block, written by
   the settlement layer, never by the operator.
 
-An output is named by its :class:`~spec.settlement.state.OutputPosition`
+An output is named by its :class:`~spec.positions.OutputPosition`
 (block number, transaction index, output index); positions order outputs by
 age, which is exit priority.
 """
