@@ -91,7 +91,10 @@ class RespondToNonCanonicalChallenge:
 def get_competitor_position(
     state: SettlementState, environment: Environment, operation: ChallengeInFlightNotCanonical
 ) -> TransactionPosition:
-    """Return the competitor's rank: its proven position, or :data:`~spec.environments.payments.in_flight.UNINCLUDED_POSITION`.
+    """Return the competitor's rank: its proven position, or the unincluded one.
+
+    A competitor shown only in flight ranks
+    :data:`~spec.environments.payments.in_flight.UNINCLUDED_POSITION`.
 
     Raises:
         Rejected: ``UNKNOWN_BLOCK``, ``INCLUSION_PROOF_INVALID``.
