@@ -5,12 +5,13 @@ machine, the settlement simulator, two payments environments with their
 operators, a watcher per environment and four wallets (Mallory is the
 attacker), and a Plasma Cash environment with its operator, coin wallets and
 coin watchers, each party with its own SQLite file in the data directory; it
-makes deposits, payments and coin transfers, then plays three attacks (an
+makes deposits, payments and coin transfers, then plays four attacks (an
 invalid block paying Mallory from nowhere, an exit of an output she already
-spent, and a forged transfer of Dave's coin to her), and prints step by step
-what every party does, a summary of balances and the checks of the outcome
-(``reference.devnet.script``, ``reference.devnet.report`` and their Cash
-counterparts).
+spent, a withheld block whose payment the watcher exits in flight, and a
+forged transfer of Dave's coin to her), and prints step by step what every
+party does, a summary of balances and the checks of the outcome
+(``reference.devnet.script``, ``reference.devnet.report`` and their
+withheld-block and Cash counterparts).
 
 Exit status: 0 when the demo's expectations hold, 1 when one does not, 2
 when the data directory already holds a devnet.

@@ -20,6 +20,7 @@ from reference.parties.coin_board import CoinBoard
 from reference.parties.coin_operator import CoinOperator
 from reference.parties.coin_wallet import CoinStatus, CoinWallet
 from reference.parties.coin_watcher import CoinWatcher
+from reference.parties.in_flight_watch import InFlightWatch
 from reference.parties.operator import Operator
 from reference.parties.wallet import Wallet
 from reference.parties.watcher import Watcher
@@ -47,21 +48,28 @@ def test_demo_meets_its_expectations_and_tells_the_story(tmp_path: Path) -> None
 
     When the demo runs,
     Then every check passes, the steps are numbered with progress, and the
-    output shows both payments attacks and the watchers' answers: the invalid
-    block alarm with its deadline, the challenge, and the forged exit paid
-    nothing; and the Cash story: histories checked, the griefing challenge
-    answered, the stolen coin refused by the thief's own wallet, the thief's
-    exit challenged and cancelled, and the rightful owner paid.
+    output shows the three payments attacks and the watchers' answers: the
+    invalid block alarm with its deadline, the challenge, and the forged exit
+    paid nothing; the withheld block, whose payment the watcher exits in
+    flight for Carol and Bob, who are paid; and the Cash story: histories
+    checked, the griefing challenge answered, the stolen coin refused by the
+    thief's own wallet, the thief's exit challenged and cancelled, and the
+    rightful owner paid.
     """
     passed, lines = run_quietly(tmp_path)
     text = "\n".join(lines)
     assert passed
-    assert lines[1].startswith("[ 1/27]") and any(line.startswith("[27/27]") for line in lines)
+    assert lines[1].startswith("[ 1/32]") and any(line.startswith("[32/32]") for line in lines)
     assert "ATTACK: operator (env 0) commits block 12 paying mallory 1000 from nowhere" in text
     assert "! watcher of env 0: block 12 of environment 0 is invalid" in text
     assert "was refused (tx_input_not_unspent)" in text
     assert "! watcher of env 1: exit 0 of output 2:0:0 was challenged" in text
     assert "mallory 12:0:0: paid 0 of 1000" in text
+    assert "ATTACK: operator-two (env 1) commits block 16 but withholds it" in text
+    assert "! watcher of env 1: block 16 of environment 1 is withheld (not published)" in text
+    assert "its in-flight exit 0 is started by carol" in text
+    assert "! watcher of env 1: bob piggybacks its outputs [0] of in-flight exit 0" in text
+    assert "in-flight exit 0 pays its outputs: bob" in text
     assert "carol's wallet checked coin 1's history (4 blocks, a proof each) and accepts it" in text
     assert "! coin watcher of carol: exit 0 of coin 1: the history challenge at block 1" in text
     assert "ATTACK: cash-operator (env 2) commits block 12: dave's coin 2 to mallory" in text
@@ -69,7 +77,7 @@ def test_demo_meets_its_expectations_and_tells_the_story(tmp_path: Path) -> None
     assert "! coin watcher of dave: exit 1 of coin 2 by another owner challenged" in text
     assert "mallory finalizes her exit 1: cancelled" in text
     assert "! coin watcher of dave: exit 2 of coin 2 finalized: paid" in text
-    assert lines[-1].startswith("Result: the demo's expectations hold (25 checks")
+    assert lines[-1].startswith("Result: the demo's expectations hold (30 checks")
     assert "FAILED" not in text
 
 
@@ -88,12 +96,14 @@ def test_parties_reopened_from_the_data_directory_are_where_the_demo_left_them(
 ) -> None:
     """Given the data directory of a finished demo.
 
-    When the settlement layer, the board, env 0's watcher, env 1's operator,
-    Bob's wallet, the Cash operator, and Dave's coin wallet and watcher are
-    reopened from their files,
-    Then the watcher raises nothing new and still knows block 12 was bad, the
-    forged exit stays paid nothing, and Bob's wallet holds in env 1 exactly what
-    env 1's operator says he owns; the Cash operator holds no live coin, Dave's
+    When the settlement layer, the board, the watchers (env 1's with its
+    in-flight duty for Bob), env 1's operator, Bob's wallet, the Cash operator,
+    and Dave's coin wallet and watcher are reopened from their files,
+    Then the watchers raise nothing new and still know blocks 12 (env 0) and 16
+    (env 1) were bad, the forged exit stays paid nothing; Bob's wallet holds
+    nothing in env 1 and no payment in flight, while env 1's operator, who
+    withheld block 16, still counts Bob's output of it (paid in flight, which
+    no child chain step records); the Cash operator holds no live coin, Dave's
     wallet still has coin 2's history (forgeries included) and his watcher
     raises nothing new.
     """
@@ -107,8 +117,13 @@ def test_parties_reopened_from_the_data_directory_are_where_the_demo_left_them(
     forged = settlement.get_exit(ATTACKED, Uint64(0))
     assert forged is not None and forged.status == ExitStatus.PROCESSED and forged.paid == 0
     assert settlement.get_open_exits(ATTACKED) == []
-    owned = sum(int(o.amount) for _, o in operator.ledger.get_outputs_of(BOB.address))
-    assert bob.get_balance(HEALTHY, TOKEN_A) == owned > 0
+    owned = operator.ledger.get_outputs_of(BOB.address)
+    assert bob.get_balance(HEALTHY, TOKEN_A) == 0 and bob.payments.list_entries(HEALTHY) == []
+    assert [int(position.block_number) for position, _ in owned] == [16]
+    store_one = Store(tmp_path / "watcher-1.sqlite")
+    watcher_one = Watcher.open(store_one, settlement, board, WATCHER.address)
+    InFlightWatch(watcher_one, [bob])
+    assert watcher_one.tick() == [] and watcher_one.first_bad_block == 16
     coin_board = CoinBoard(board.store)
     cash_operator = CoinOperator.open(
         Store(tmp_path / "cash-operator.sqlite"), settlement, coin_board
@@ -153,7 +168,28 @@ def test_command_exits_one_when_the_watchers_are_asleep(
     assert run_command() == 1
     output = capsys.readouterr().out
     assert "[FAILED] the watcher of env 0 flagged block 12 as invalid" in output
+    assert "[FAILED] withheld payment exited in flight: bob was paid" in output
     assert "mallory 12:0:0: paid" in output and "paid 0 of 1000" not in output
+
+
+def test_command_exits_one_when_the_in_flight_duty_is_asleep(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given watchers that check blocks and exits but never act in the in-flight game.
+
+    When the demo runs,
+    Then the withheld block is still flagged, but nobody exits Carol's payment
+    in flight: Bob is never paid, the withheld-block checks fail and the
+    command exits 1 (the first two attacks' checks still pass).
+    """
+    monkeypatch.setattr(InFlightWatch, "tick", lambda self: [])
+    assert run_command() == 1
+    output = capsys.readouterr().out
+    assert "[ok] the watcher of env 1 flagged block 16 as withheld, once" in output
+    assert "[FAILED] withheld payment exited in flight: bob was paid" in output
+    assert "[FAILED] carol's wallet started the in-flight exit" in output
+    assert "[ok] the watcher of env 0 flagged block 12 as invalid" in output
+    assert "[ok] env 1 was not affected: no block alarm" in output
 
 
 def test_command_exits_one_when_the_coin_watchers_are_asleep(
