@@ -9,7 +9,10 @@
   exit-game model of the bounded checks (INV-18, INV-19); in ``models.cash``,
   the Plasma Cash exit game's own models: its records (inductive, INV-24,
   INV-25, the Cash part of INV-09) and one coin's game with a byzantine
-  operator (bounded, INV-26, INV-27);
+  operator (bounded, INV-26, INV-27); in ``models.in_flight``, the payments
+  exit records with in-flight exits (inductive, INV-02 across exit kinds,
+  INV-09 with bounties, INV-20) and one in-flight payment's exit game with a
+  block-withholding operator (bounded, INV-18 (b) and (c), INV-19, INV-20);
 - ``crosshair``: contracts on the real spec functions (``crosshair.contracts``),
   their broken twins (``crosshair.mutants``), a diffbehavior pair
   (``crosshair.twins``) and their runner (``crosshair.checks``).
@@ -26,7 +29,8 @@ exist.
 Payments-specific, beyond ``models.payments``: the CrossHair contracts on
 payment fees (``crosshair.contracts.payments`` and its twins) and the
 encoding contract on outputs (``crosshair.contracts.encoding``, which
-encodes a payments ``Output``). Cash-specific, beyond ``models.cash``: the
+encodes a payments ``Output``) and the contracts on the in-flight exit
+game's helpers (``crosshair.contracts.in_flight``). Cash-specific, beyond ``models.cash``: the
 CrossHair contracts on sparse Merkle proofs (``crosshair.contracts.sparse_merkle``).
 Everything else is kind-neutral.
 """

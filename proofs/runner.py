@@ -23,6 +23,9 @@ from proofs.models.cash.induction import (
     iterate_cash_mutant_checks,
 )
 from proofs.models.environment import ModelConfig
+from proofs.models.in_flight.bmc_controls import iterate_flight_bounded_checks
+from proofs.models.in_flight.induction import iterate_flight_inductive_checks
+from proofs.models.in_flight.mutants import iterate_flight_mutant_checks
 from proofs.models.induction import iterate_inductive_checks
 from proofs.models.isolation import iterate_isolation_checks, run_isolation_control
 from proofs.models.mutants import iterate_mutant_checks
@@ -38,15 +41,18 @@ MODEL_CONFIGS = (ModelConfig.from_preset(TINY), ModelConfig.from_preset(FULL))
 
 
 def run_z3_inductive_proofs() -> Iterator[CheckResult]:
-    """Yield the inductive proofs (INV-01 to INV-11), the isolation proofs (INV-12), then Cash's.
+    """Yield the inductive and isolation proofs (INV-01 to INV-12), then Cash's and in-flight's.
 
     The Plasma Cash model's proofs (INV-24, INV-25, the Cash part of INV-09)
-    do not depend on the preset (MFP and bond are symbols): they run once.
+    and the in-flight model's (INV-02 across exit kinds, INV-09 with
+    bounties, INV-20) do not depend on the preset (MFP, bond and bounty are
+    symbols): they run once.
     """
     for config in MODEL_CONFIGS:
         yield from iterate_inductive_checks(config)
         yield from iterate_isolation_checks(config)
     yield from iterate_cash_inductive_checks()
+    yield from iterate_flight_inductive_checks()
 
 
 def run_z3_negative_controls() -> Iterator[CheckResult]:
@@ -60,16 +66,19 @@ def run_z3_negative_controls() -> Iterator[CheckResult]:
     yield from iterate_mutant_checks(config)
     yield run_isolation_control(config)
     yield from iterate_cash_mutant_checks()
+    yield from iterate_flight_mutant_checks()
 
 
 def run_z3_bounded_checks() -> Iterator[CheckResult]:
     """Yield the bounded model checks of the exit games and their controls.
 
-    The payments exit game's (INV-18, INV-19), then the Plasma Cash exit
-    game's (INV-26, INV-27).
+    The payments exit game's (INV-18, INV-19), the Plasma Cash exit game's
+    (INV-26, INV-27), then the in-flight exit game's (INV-18 (b) and (c),
+    INV-19, INV-20).
     """
     yield from iterate_bounded_checks()
     yield from iterate_cash_bounded_checks()
+    yield from iterate_flight_bounded_checks()
 
 
 Z3_CHECKERS: list[tuple[str, Checker]] = [

@@ -17,6 +17,7 @@ import pytest
 from proofs.crosshair.checks import TWIN_COMPARISONS
 from proofs.crosshair.contracts import ENTRY_POINTS
 from proofs.models.cash.bmc import CASH_BMC_BLOCKS, CASH_BMC_DEPTH
+from proofs.models.in_flight.bmc import FLIGHT_BMC_DEPTH, FLIGHT_BMC_OUTPUTS
 from proofs.models.mutants import MUTANTS, get_control_invariant
 from proofs.models.payments.bmc import BMC_DEPTH, BMC_SLOTS
 from proofs.results import CheckResult, Method
@@ -71,8 +72,9 @@ def test_z3_claims_match_the_proofs(invariant: Invariant, z3_results: list[Check
     mine = [r for r in z3_results if invariant.identifier in r.invariants]
     methods = {r.method for r in mine}
     assert claims(invariant, Checker.Z3_INDUCTIVE) == (Method.INDUCTIVE in methods)
-    bounded_claims = claims(invariant, Checker.Z3_BOUNDED) or claims(
-        invariant, Checker.Z3_BOUNDED_CASH
+    bounded_claims = any(
+        claims(invariant, checker)
+        for checker in (Checker.Z3_BOUNDED, Checker.Z3_BOUNDED_CASH, Checker.Z3_BOUNDED_IN_FLIGHT)
     )
     assert bounded_claims == (Method.BMC in methods)
     controls = [r for r in mine if r.method == Method.NEGATIVE_CONTROL]
@@ -108,6 +110,10 @@ def test_bounded_claim_states_the_bound_of_the_checks() -> None:
                 text = describe_check(check)
                 assert f"depth {CASH_BMC_DEPTH} " in text
                 assert f"at most {CASH_BMC_BLOCKS} blocks" in text
+            if check.checker == Checker.Z3_BOUNDED_IN_FLIGHT:
+                text = describe_check(check)
+                assert f"depth {FLIGHT_BMC_DEPTH} " in text
+                assert f"at most {FLIGHT_BMC_OUTPUTS} outputs" in text
 
 
 @pytest.mark.parametrize("invariant", CATALOG, ids=lambda invariant: invariant.identifier)

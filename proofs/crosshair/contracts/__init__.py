@@ -10,7 +10,8 @@ any other exception is reported by CrossHair as a counterexample.
 
 One module per subject: ``arithmetic``, ``exitable_time``, ``priority``,
 ``merkle``, ``encoding`` (kind-neutral), ``payments`` (the payments kind's
-fees) and ``sparse_merkle`` (the sparse proofs of Plasma Cash's blocks);
+fees), ``in_flight`` (the payments kind's in-flight exit game) and
+``sparse_merkle`` (the sparse proofs of Plasma Cash's blocks);
 ``common`` holds what they share. :data:`ENTRY_POINTS` lists them;
 which invariants each supports is read from the catalog, whose entries name
 the contracts (``spec.invariants.catalog.get_invariants_checked_by``).
@@ -73,6 +74,12 @@ from proofs.crosshair.contracts.exitable_time import (
     exitable_time_of_deposit_output,
     exitable_time_past_maximum,
     exitable_time_waits_one_period,
+)
+from proofs.crosshair.contracts.in_flight import (
+    competitor_must_be_older,
+    in_flight_exitable_time_waits,
+    payment_output_id_ignores_position,
+    payments_queue_is_ordered_and_unique,
 )
 from proofs.crosshair.contracts.merkle import (
     merkle_proof_binds_index,
@@ -157,5 +164,9 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     EntryPoint(sparse_proof_verifies, exhaustive=True),
     EntryPoint(sparse_proof_shows_non_inclusion, exhaustive=True),
     EntryPoint(sparse_proof_refuses_non_canonical, exhaustive=True),
+    EntryPoint(in_flight_exitable_time_waits),
+    EntryPoint(competitor_must_be_older),
+    EntryPoint(payments_queue_is_ordered_and_unique),
+    EntryPoint(payment_output_id_ignores_position),
 )
 """Every entry point, in the order they run."""

@@ -42,6 +42,12 @@ from proofs.crosshair.contracts.exitable_time import (
     exitable_time_past_maximum,
     exitable_time_waits_one_period,
 )
+from proofs.crosshair.contracts.in_flight import (
+    competitor_must_be_older,
+    in_flight_exitable_time_waits,
+    payment_output_id_ignores_position,
+    payments_queue_is_ordered_and_unique,
+)
 from proofs.crosshair.contracts.merkle import (
     merkle_proof_binds_index,
     merkle_proof_binds_leaf,
@@ -85,6 +91,12 @@ from proofs.crosshair.mutants.exitable_time import (
     exitable_time_of_deposit_output_ignoring_kind,
     exitable_time_past_maximum_saturating,
     exitable_time_waits_one_period_from_block_only,
+)
+from proofs.crosshair.mutants.in_flight import (
+    competitor_must_be_older_accepting_level,
+    in_flight_exitable_time_waits_from_start_only,
+    payment_output_id_ignores_position_placed,
+    payments_queue_is_ordered_and_unique_without_kind_rank,
 )
 from proofs.crosshair.mutants.merkle import (
     merkle_proof_binds_index_any_index,
@@ -169,5 +181,12 @@ NEGATIVE_CONTROLS: tuple[NegativeControl, ...] = (
         sparse_proof_shows_non_inclusion, sparse_proof_shows_non_inclusion_empty_is_absent
     ),
     NegativeControl(sparse_proof_refuses_non_canonical, sparse_proof_refuses_non_canonical_lenient),
+    NegativeControl(in_flight_exitable_time_waits, in_flight_exitable_time_waits_from_start_only),
+    NegativeControl(competitor_must_be_older, competitor_must_be_older_accepting_level),
+    NegativeControl(
+        payments_queue_is_ordered_and_unique,
+        payments_queue_is_ordered_and_unique_without_kind_rank,
+    ),
+    NegativeControl(payment_output_id_ignores_position, payment_output_id_ignores_position_placed),
 )
 """One broken twin per entry point, in the order of ``ENTRY_POINTS``."""

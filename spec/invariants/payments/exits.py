@@ -169,7 +169,9 @@ HONEST_WITHDRAWAL = Invariant(
         "whose inputs were created before the first invalid or withheld block and whose input "
         "owners signed no other spend of them, (a) the owner of one of its outputs who piggybacks "
         "it in the first phase of an in-flight exit of the payment, less than one MFP after that "
-        "block was committed, is paid the output's amount; (b) the owner of one of its inputs "
+        "block was committed, and challenges with the payment every standard exit of its inputs "
+        "(a co-signer's exit of an input it spent would otherwise settle that input first), is "
+        "paid the output's amount; (b) the owner of one of its inputs "
         "who piggybacks that input in time is paid the input's amount whenever the payment's "
         "outputs are not paid."
     ),
@@ -199,6 +201,7 @@ HONEST_WITHDRAWAL = Invariant(
                 "payment-after-invalid-block-is-unprotected",
                 "standard-exit-one-period",
                 "input-spent-challenge-with-the-payment",
+                "unchallenged-input-exit-is-unprotected",
                 "late-piggyback-is-unprotected",
             ),
         ),
