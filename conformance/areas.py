@@ -12,9 +12,8 @@ operation union and its state transition:
 - ``codec``: the canonical encoding itself (``spec.codec``). Its state is the
   canonical bytes of the last value decoded; a
   :class:`~spec.codec.Decode` step decodes bytes as a named type
-  (:data:`~spec.codec.CODEC_TYPES`) and re-encodes them. Some rejections (a
-  flag byte other than 0 and 1) can only arise here, since no protocol object
-  holds a boolean.
+  (:data:`~spec.codec.CODEC_TYPES`) and re-encodes them, so every type of
+  the protocol, states included, can be checked on its own bytes.
 
 The area names double as capability selectors: an implementation announces
 the areas it implements and skips vectors of the others.

@@ -9,7 +9,10 @@ adapter with one fault. Protocol bugs:
 - ``lenient-decoding``: bytes after an operation are ignored instead of
   rejected (an encoding bug);
 - ``fees-across-blocks``: a child block's fee claim may take fees that
-  earlier blocks' payments left unclaimed, not only its own block's.
+  earlier blocks' payments left unclaimed, not only its own block's;
+- ``first-phase-inclusive``: an in-flight exit's first phase lasts one second
+  too long (``now <= started_at + MFP // 2``), so piggybacks and canonicity
+  challenges are accepted, and deletions refused, at its first second over.
 
 A reduced implementation: ``without-payments-chain`` (the reference that
 does not announce the ``payments-chain`` capability, so its vectors and
@@ -35,7 +38,10 @@ from conformance.areas import SETTLEMENT
 from conformance.lines import ADAPTER_LIMITS
 from conformance.readable import JsonValue
 from conformance.reference_adapter import ReferenceAdapter, serve
+from reference.environments.payments import canonicity as reference_canonicity
 from reference.environments.payments import exit_game as settlement_exits
+from reference.environments.payments import in_flight as reference_in_flight
+from reference.environments.payments import piggybacks as reference_piggybacks
 from reference.environments.payments.walk import OUTPUT_INDEX_BYTES, BlockWalk, add_to_total
 from reference.node.requests import add_limit_options, read_limit_options
 from reference.settlement.exit_tables import ExitTables
@@ -53,6 +59,7 @@ FAULTS = (
     "missing-signature-check",
     "lenient-decoding",
     "fees-across-blocks",
+    "first-phase-inclusive",
     "without-payments-chain",
     "hang",
     "crash",
@@ -109,6 +116,18 @@ def install_fees_across_blocks() -> None:
         self.changes[position] = output
 
     BlockWalk.apply_fee_claim = apply_fee_claim_from_any_block  # type: ignore[method-assign]
+
+
+def install_first_phase_inclusive() -> None:
+    """Make the reference's in-flight first phase include the second ``started_at + MFP // 2``."""
+    original = reference_in_flight.is_in_first_phase
+
+    def is_in_longer_first_phase(time: Uint64, environment: Any, exit: Any) -> bool:
+        # The fault: one second more than ``now < started_at + MFP // 2``
+        return original(Uint64(max(int(time) - 1, 0)), environment, exit)
+
+    for module in (reference_in_flight, reference_canonicity, reference_piggybacks):
+        module.is_in_first_phase = is_in_longer_first_phase  # type: ignore[attr-defined]
 
 
 class LenientAdapter(ReferenceAdapter):
@@ -178,6 +197,8 @@ def make_adapter(fault: str) -> Any:
         install_missing_signature_check()
     if fault == "fees-across-blocks":
         install_fees_across_blocks()
+    if fault == "first-phase-inclusive":
+        install_first_phase_inclusive()
     if fault == "lenient-decoding":
         return LenientAdapter()
     if fault == "without-payments-chain":

@@ -2,8 +2,9 @@
 
 Hypothesis draws a list of **moves** (deposit, submit a block, start an exit,
 queue exits, let every open exit mature, process exits, challenge an exit,
-advance time, send undecodable bytes, or act on a Plasma Cash environment:
-``conformance.cash.settlement_moves``); each move is turned into concrete
+advance time, send undecodable bytes, act on in-flight exits of the payments
+environment: ``conformance.payments.in_flight_moves``, or act on a Plasma
+Cash environment: ``conformance.cash.settlement_moves``); each move is turned into concrete
 operations against the spec's state as the trace has left it, so most
 operations are plausible and some are rejected.
 
@@ -33,6 +34,7 @@ from conformance.case_library.worlds import (
 )
 from conformance.cases import TraceBuilder
 from conformance.cash.settlement_moves import CashHistories
+from conformance.payments.in_flight_moves import InFlightHistories
 from conformance.trace import Trace
 from fixtures import ALICE, BOB, CAROL, OPERATOR, TOKEN_A, WATCHER, Actor
 from spec.encoding import encode
@@ -62,6 +64,7 @@ MOVES = st.tuples(
         + ("challenge",) * 2
         + ("time", "submit", "bytes")
         + ("cash",) * 4
+        + ("in-flight",) * 6
     ),
     st.integers(0, 7),
     st.integers(0, 300),
@@ -271,11 +274,19 @@ MOVE_BUILDERS: dict[str, Callable[[TraceBuilder, int, int, Deposits], None]] = {
 """What each kind of move adds, by its name in :data:`MOVES`."""
 
 
-def apply_move(builder: TraceBuilder, move: Move, deposits: Deposits, cash: CashHistories) -> None:
+def apply_move(
+    builder: TraceBuilder,
+    move: Move,
+    deposits: Deposits,
+    cash: CashHistories,
+    in_flight: InFlightHistories,
+) -> None:
     """Add the steps a move stands for, against the builder's current state."""
     kind, choice, number = move
     if kind == "cash":
         cash.apply(choice, number)
+    elif kind == "in-flight":
+        in_flight.apply(choice, number)
     else:
         MOVE_BUILDERS[kind](builder, choice, number, deposits)
 
@@ -285,8 +296,9 @@ def build_settlement_trace(preset: Preset, moves: list[Move]) -> Trace:
     builder = start_settlement(preset)
     deposits: Deposits = {}
     cash = CashHistories(builder)
+    in_flight = InFlightHistories(builder, deposits)
     for move in moves:
-        apply_move(builder, move, deposits, cash)
+        apply_move(builder, move, deposits, cash, in_flight)
     return Trace(
         "differential-settlement-failure",
         f"Shrunk differential settlement trace: moves {moves}",

@@ -79,6 +79,16 @@ def test_reference_passes_cleanly(
                 "environments[0].deposited",
             ],
         ),
+        (
+            "first-phase-inclusive",
+            [
+                "FAIL settlement/PiggybackInFlightExit/piggyback-when-the-first-phase-is-over.json",
+                "implementation accepted, spec rejected with piggyback_period_over",
+                "implementation accepted, spec rejected with canonicity_period_over",
+                "implementation rejected with piggyback_period_not_over, spec accepted",
+                'in_flight_exits[0].status: implementation "active", spec "deleted"',
+            ],
+        ),
     ],
 )
 def test_faulty_implementation_is_caught_with_its_diff(

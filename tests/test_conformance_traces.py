@@ -11,8 +11,12 @@ from pathlib import Path
 import pytest
 
 from cli.conform import DEFAULT_TRACES, REFERENCE_ADAPTER, register, run_conform
+from conformance.areas import SETTLEMENT, run_step
 from conformance.payments.moves import build_chain_trace, make_chain_start
+from conformance.settlement_moves import build_settlement_trace
 from conformance.trace import make_vector
+from spec.environments.payments.marks import get_payments_records
+from spec.environments.payments.records import InFlightOutcome, PiggybackStatus
 from spec.presets import TINY
 
 FAULTY = f"{shlex.quote(sys.executable)} -m conformance.faulty_adapter --fault"
@@ -78,6 +82,52 @@ def test_chain_moves_reach_deposits_blocks_exits_and_their_rejections() -> None:
     ]
     start = make_chain_start(TINY).state
     assert start.fees_paid != start.fees_claimed, "earlier blocks left fees unclaimed"
+
+
+def test_settlement_moves_reach_every_in_flight_operation() -> None:
+    """Given settlement moves: two deposits, then in-flight moves of every choice.
+
+    When they are built into a trace and run on the spec,
+    Then every in-flight operation is reached: a start with the receiver's
+    piggyback, a challenge in flight and its response, Bob's input piggyback, a
+    spent challenge of Carol's output, processing that pays the canonical
+    payment's side (Bob's input unpaid), a start refused for Mallory's signature
+    and a deletion refused because the exit was piggybacked.
+    """
+    moves = [
+        ("deposit", 0, 100),
+        ("deposit", 1, 60),
+        *(("in-flight", choice, number) for choice, number in ((1, 1), (3, 2), (4, 0))),
+        *(("in-flight", choice, number) for choice, number in ((2, 4), (5, 1), (6, 0))),
+        ("in-flight", 0, 10),
+        ("in-flight", 7, 1),
+    ]
+    trace = build_settlement_trace(TINY, moves)
+    vector = make_vector(trace, with_views=False)
+    verdicts = [(step["operation"]["name"], step["expected"]["reason"]) for step in vector["steps"]]
+    assert [name for name, _ in verdicts][3:11] == [
+        "StartInFlightExit",
+        "PiggybackInFlightExit",
+        "ChallengeInFlightNotCanonical",
+        "RespondToNonCanonicalChallenge",
+        "PiggybackInFlightExit",
+        "ChallengeInFlightOutputSpent",
+        "AdvanceTime",
+        "ProcessExits",
+    ]
+    assert all(reason is None for _, reason in verdicts[:11])
+    assert verdicts[12] == ("StartInFlightExit", "tx_input_not_signed_by_owner")
+    assert verdicts[-1] == ("DeleteInFlightExit", "in_flight_exit_piggybacked")
+    state = trace.initial_state
+    for step in trace.steps:
+        state = run_step(SETTLEMENT, state, step).state
+    (exit,) = get_payments_records(state.environments[0]).in_flight_exits.values()
+    assert exit.outcome == InFlightOutcome.OUTPUTS
+    assert [p.status for p in exit.input_piggybacks] == [
+        PiggybackStatus.NONE,
+        PiggybackStatus.UNPAID,
+    ]
+    assert [p.status for p in exit.output_piggybacks] == [PiggybackStatus.CHALLENGED]
 
 
 def test_chain_fault_is_caught_by_traces_alone_shrunk_and_reproduced(

@@ -8,12 +8,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from conformance.areas import SETTLEMENT, run_step
 from conformance.cases import Case, list_cases
 from conformance.schema import validate_vector
 from conformance.suite import build_suite, load_vectors, write_suite
 from conformance.trace import compute_content_hash, make_vector
+from spec.environments.payments.marks import get_payments_records
 from spec.errors import RejectionReason
 from spec.presets import FULL, PRESETS, TINY
+from spec.primitives import Uint64
+from spec.settlement.state import SettlementState
 
 CASE_BY_NAME = {case.name: case for case in list_cases()}
 CASES = [(preset, case) for preset in PRESETS.values() for case in list_cases(preset)]
@@ -101,3 +105,68 @@ def test_schema_rejects_an_accepted_step_with_a_reason() -> None:
     vector["steps"][-1]["expected"]["reason"] = "not_operator"
     with pytest.raises(jsonschema.ValidationError):
         validate_vector(vector)
+
+
+IN_FLIGHT_OPERATIONS = (
+    "StartInFlightExit",
+    "PiggybackInFlightExit",
+    "ChallengeInFlightNotCanonical",
+    "RespondToNonCanonicalChallenge",
+    "ChallengeInFlightInputSpent",
+    "ChallengeInFlightOutputSpent",
+    "DeleteInFlightExit",
+)
+"""The payments kind's in-flight exit operations (settlement tags 13 to 19)."""
+
+
+def test_every_in_flight_operation_ends_an_accepted_and_a_rejected_case() -> None:
+    """Given the cases of the tiny suite.
+
+    When they are grouped by the operation of their last step,
+    Then each in-flight operation ends at least one accepted and one rejected case.
+    """
+    outcomes: dict[str, set[bool]] = {}
+    for case in list_cases(TINY):
+        if "in_flight" in case.source:
+            last = case.build(TINY).steps[-1].name
+            outcomes.setdefault(last, set()).add(case.expected_reason is None)
+    for name in IN_FLIGHT_OPERATIONS:
+        assert outcomes.get(name) == {True, False}, name
+
+
+def read_phase_offset(case: Case) -> int:
+    """Return the time of a case's last step minus the end of exit 0's first phase."""
+    trace = case.build(TINY)
+    state: SettlementState = trace.initial_state
+    for step in trace.steps[:-1]:
+        state = run_step(SETTLEMENT, state, step).state
+    environment = state.environments[Uint64(0)]
+    exit = get_payments_records(environment).in_flight_exits[Uint64(0)]
+    end = exit.started_at + environment.rules.minimal_finalization_period // 2
+    return int(state.time) - int(end)
+
+
+@pytest.mark.parametrize(
+    ("inside", "outside"),
+    [
+        (
+            "piggyback-an-output-in-the-last-second-of-the-first-phase",
+            "piggyback-when-the-first-phase-is-over",
+        ),
+        (
+            "challenge-canonicity-in-the-last-second-of-the-first-phase",
+            "challenge-canonicity-when-the-first-phase-is-over",
+        ),
+        ("delete-in-the-last-second-of-the-first-phase", "delete-an-exit-nobody-piggybacked"),
+    ],
+)
+def test_first_phase_end_is_covered_on_both_sides(inside: str, outside: str) -> None:
+    """Given a pair of cases about the end of an in-flight exit's first phase.
+
+    When the time of each one's last step is compared with ``started_at + MFP // 2``,
+    Then one runs a second before it and the other exactly at it, with opposite outcomes.
+    """
+    assert read_phase_offset(CASE_BY_NAME[inside]) == -1
+    assert read_phase_offset(CASE_BY_NAME[outside]) == 0
+    inside_accepted = CASE_BY_NAME[inside].expected_reason is None
+    assert inside_accepted != (CASE_BY_NAME[outside].expected_reason is None)

@@ -7,12 +7,18 @@ from conformance.case_library import (
     chain_cases,
     codec_cases,
     exit_cases,
+    in_flight_cases,
+    in_flight_challenge_cases,
+    in_flight_processing_cases,
     settlement_cases,
 )
 
 MODULES = (
     settlement_cases,
     exit_cases,
+    in_flight_cases,
+    in_flight_challenge_cases,
+    in_flight_processing_cases,
     chain_cases,
     codec_cases,
     cash_cases,

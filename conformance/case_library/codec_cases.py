@@ -1,20 +1,29 @@
 """Codec cases: bytes decoded as a named type, including rejections no operation can reach.
 
-No protocol object holds a boolean, so ``ENCODING_INVALID_FLAG`` is shown on
-a bare ``bool``; unsorted keys on a child chain state, and text that is not
-UTF-8 on a preset's name.
+``ENCODING_INVALID_FLAG`` is shown on a bare ``bool`` (the settlement cases
+show it in an operation too: a canonicity challenge's optional inclusion);
+unsorted keys on a child chain state, and text that is not UTF-8 on a
+preset's name. The in-flight exit game's types are decoded too: a
+transaction's inclusion witness, and a settlement state holding an in-flight
+exit and its finalized marks.
 """
 
 from __future__ import annotations
 
 from conformance.areas import CODEC
+from conformance.case_library.in_flight_processing_cases import (
+    process_a_canonical_exit_paying_its_output,
+)
 from conformance.case_library.worlds import ALICE, BOB, OPERATOR, make_output, make_position
 from conformance.cases import TraceBuilder, case
 from spec.codec import Decode
 from spec.encoding import encode, encode_count
+from spec.environments.payments.in_flight import TransactionInclusion
 from spec.errors import RejectionReason
+from spec.positions import TransactionPosition
 from spec.presets import Preset
-from spec.primitives import Uint8, Uint64
+from spec.primitives import Hash32, Uint8, Uint16, Uint64
+from spec.settlement.state import SettlementState
 
 
 def start_codec(preset: Preset) -> TraceBuilder:
@@ -95,4 +104,35 @@ def decode_as_an_unknown_type(preset: Preset) -> TraceBuilder:
     """A codec step naming a type outside the codec's type list is rejected, whatever its bytes."""
     builder = start_codec(preset)
     builder.apply(Decode("Uint128", b"\x00" * 16))
+    return builder
+
+
+def make_inclusion() -> TransactionInclusion:
+    """Return an inclusion witness: transaction 1 of block 4, with a proof of three hashes."""
+    proof = tuple(Hash32(bytes([byte]) * 32) for byte in (1, 2, 3))
+    return TransactionInclusion(TransactionPosition(Uint64(4), Uint16(1)), proof)
+
+
+@case(None)
+def decode_transaction_inclusion(preset: Preset) -> TraceBuilder:
+    """An inclusion witness (position, then the proof as a counted list of hashes) decodes."""
+    builder = start_codec(preset)
+    builder.apply(Decode("TransactionInclusion", encode(make_inclusion())))
+    return builder
+
+
+@case(RejectionReason.ENCODING_TRUNCATED)
+def decode_transaction_inclusion_missing_a_hash(preset: Preset) -> TraceBuilder:
+    """A witness whose proof counts three hashes but holds two and a half does not decode."""
+    builder = start_codec(preset)
+    builder.apply(Decode("TransactionInclusion", encode(make_inclusion())[:-16]))
+    return builder
+
+
+@case(None)
+def decode_settlement_state_with_a_settled_in_flight_exit(preset: Preset) -> TraceBuilder:
+    """A settlement state after an in-flight exit paid its output: its records and marks decode."""
+    state: SettlementState = process_a_canonical_exit_paying_its_output(preset).state
+    builder = start_codec(preset)
+    builder.apply(Decode("SettlementState", encode(state)))
     return builder

@@ -133,6 +133,24 @@ def challenge_with_unrecoverable_signature(preset: Preset) -> TraceBuilder:
     return builder
 
 
+@case(RejectionReason.OUTPUT_AMOUNT_ZERO)
+def challenge_with_a_shapeless_spend(preset: Preset) -> TraceBuilder:
+    """A spend paying an output of zero could be in no block: refused with its shape reason."""
+    builder, number = start_alice_exit(preset)
+    zero = make_payment([make_position(number)], [make_output(BOB, 0, TOKEN_A)], [ALICE])
+    builder.apply(challenge(zero))
+    return builder
+
+
+@case(None)
+def challenge_with_an_unbalanced_spend(preset: Preset) -> TraceBuilder:
+    """A well-formed spend need not balance: Alice signing 100 away as 1000 still spent it."""
+    builder, number = start_alice_exit(preset)
+    greedy = make_payment([make_position(number)], [make_output(BOB, 1000, TOKEN_A)], [ALICE])
+    builder.apply(challenge(greedy))
+    return builder
+
+
 @case(None)
 def process_exits_oldest_output_first(preset: Preset) -> TraceBuilder:
     """Two mature exits, one processed: the older output is paid though its exit started later.

@@ -72,6 +72,15 @@ def register_environment_deposit_limit_zero(preset: Preset) -> TraceBuilder:
     return builder
 
 
+@case(RejectionReason.PROCESSING_BOUNTY_ABOVE_BOND)
+def register_environment_bounty_above_bond(preset: Preset) -> TraceBuilder:
+    """A processing bounty is taken from a piggyback's bond, so it may not exceed the bond."""
+    builder = start_settlement(preset)
+    period, bond = preset.minimum_finalization_period, preset.minimum_exit_bond
+    builder.apply(make_registration(preset, period, bond, 1, bounty=bond + 1))
+    return builder
+
+
 @case(RejectionReason.ENVIRONMENT_IN_QUARANTINE)
 def deposit_during_quarantine(preset: Preset) -> TraceBuilder:
     """A deposit into an environment registered a moment ago waits for its quarantine."""
@@ -175,9 +184,9 @@ def operation_bytes_with_trailing_byte(preset: Preset) -> TraceBuilder:
 
 @case(RejectionReason.ENCODING_INVALID_TAG)
 def operation_bytes_with_unknown_variant(preset: Preset) -> TraceBuilder:
-    """Operation tag 13 names no operation (there are thirteen, tagged 0 to 12)."""
+    """Operation tag 20 names no operation (there are twenty, tagged 0 to 19)."""
     builder = start_settlement(preset)
-    builder.apply_bytes(b"\x0d" + make_deposit_bytes()[1:])
+    builder.apply_bytes(b"\x14" + make_deposit_bytes()[1:])
     return builder
 
 
