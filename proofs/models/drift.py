@@ -40,12 +40,26 @@ DRIFT_TIMEOUT_MS = 20_000
 REASONS_CHECKED_LAST = frozenset({RejectionReason.INSUFFICIENT_FUNDS})
 """Spec reasons the model does not represent, raised after every modelled rule passed."""
 
+PAYMENT_SHAPE_REASONS = (
+    RejectionReason.TX_NO_INPUTS,
+    RejectionReason.TX_TOO_MANY_INPUTS,
+    RejectionReason.TX_NO_OUTPUTS,
+    RejectionReason.TX_TOO_MANY_OUTPUTS,
+    RejectionReason.TX_SIGNATURE_COUNT_MISMATCH,
+    RejectionReason.TX_DUPLICATE_INPUT,
+    RejectionReason.OUTPUT_AMOUNT_ZERO,
+)
+"""The reasons of ``validate_payment_shape``, in its order."""
+
 REASON_ALIASES = {
     RejectionReason.SIGNATURE_MALFORMED: RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER,
     RejectionReason.SIGNATURE_HIGH_S: RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER,
     RejectionReason.SIGNATURE_UNRECOVERABLE: RejectionReason.CHALLENGE_NOT_SIGNED_BY_OWNER,
+    **{reason: RejectionReason.TX_NO_INPUTS for reason in PAYMENT_SHAPE_REASONS},
 }
-"""Spec reasons the model reports under another name (signatures become "no valid signer")."""
+"""Spec reasons the model reports under another name: signatures become "no valid signer";
+the payment shape reasons of a challenge become the model's one "well formed" flag, reported
+as ``TX_NO_INPUTS``."""
 
 
 def are_settlements_equal(first: SettlementTerms, second: SettlementTerms) -> z3.BoolRef:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from proofs.models.abstraction import as_integer, as_position_key, number
 from proofs.models.payments.parameters import ChallengeExitParameters, StartExitParameters
 from proofs.models.rules import NO_VALUE
+from spec.environments.payments.chain import validate_payment_shape
 from spec.environments.payments.exits import (
     ChallengeStandardExit,
     StartStandardExit,
@@ -74,9 +75,15 @@ def abstract_challenge(operation: ChallengeStandardExit) -> ChallengeExitParamet
         signer = get_signer_of_input(operation.environment_id, payment, index)
     except Rejected:
         signer = None
+    try:
+        validate_payment_shape(payment)
+        well_formed = 1
+    except Rejected:
+        well_formed = 0
     return ChallengeExitParameters(
         sender=number(as_integer(operation.sender)),
         exit_id=number(operation.exit_id),
+        well_formed=number(well_formed),
         spent_position=number(spent),
         signer=number(NO_VALUE if signer is None else as_integer(signer)),
     )

@@ -62,12 +62,14 @@ class StartExitParameters:
 
 @dataclass(frozen=True)
 class ChallengeExitParameters:
-    """``ChallengeStandardExit``, reduced to the spent position and the signer of that input."""
+    """``ChallengeStandardExit``, reduced to its shape, spent position and that input's signer."""
 
     sender: z3.ArithRef
     """Challenger."""
     exit_id: z3.ArithRef
     """Exit challenged."""
+    well_formed: z3.ArithRef
+    """1 when the spending payment passes ``validate_payment_shape``, else 0."""
     spent_position: z3.ArithRef
     """Position key of the payment's chosen input, or NO_VALUE when the index is out of range."""
     signer: z3.ArithRef
@@ -78,6 +80,7 @@ class ChallengeExitParameters:
         return (
             is_address(self.sender),
             is_in_range(self.exit_id, UINT64_MAX),
+            z3.Or(self.well_formed == 0, self.well_formed == 1),
             z3.Or(self.spent_position == NO_VALUE, self.spent_position >= 0),
             is_optional(self.signer, ADDRESS_MAX),
         )

@@ -117,6 +117,7 @@ def encode_challenge_exit(
             RejectionReason.EXIT_NOT_OPEN,
             environment.exit_status[exit_id] == ExitStatusCode.OPEN,
         ),
+        Guard(RejectionReason.TX_NO_INPUTS, p.well_formed == 1),
         Guard(
             RejectionReason.CHALLENGE_NOT_SPENDING_EXIT,
             p.spent_position == environment.exit_position[exit_id],
