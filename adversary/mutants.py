@@ -11,8 +11,16 @@ Each :class:`Mutant` replaces attributes of spec modules while it is applied
   operation table is patched (:class:`RowPatch`), since the table holds the
   function itself.
 
+The wrong twins live beside the rules they break: ``adversary.payments.twins``
+(payments and settlement rules, and since issue 14 the payments queue of
+``spec.environments.payments.queue``, which now processes payments exits in
+place of ``spec.settlement.exits``), ``adversary.payments.in_flight_twins``
+(the production MoreVP bugs, mutants ``in-flight-*`` and
+``fee-claim-output-id-without-position``) and ``adversary.cash.twins``.
+
 Spec functions call each other through module globals, so a replacement takes
-effect wherever the patched module looks the name up. The invariant
+effect wherever the patched module looks the name up (a module that imported
+a function by name is patched too). The invariant
 predicates (``spec.invariants``) bind the helpers they use at import, so a
 mutant of a spec helper does not silently change the checker as well.
 """
@@ -23,30 +31,19 @@ import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import takewhile
 from typing import Any
 
 from adversary.cash import twins
+from adversary.payments import in_flight_twins as ift
+from adversary.payments import twins as pt
 from spec.environments.cash.exits import FinalizeCoinExit
-from spec.environments.payments.chain import ChildChainState
-from spec.environments.payments.transactions import FeeClaim
+from spec.environments.payments.in_flight import DeleteInFlightExit
 from spec.errors import RejectionReason, require
-from spec.primitives import NATIVE_TOKEN, Address, Uint64
 from spec.settlement.operations import ProcessExits, SubmitBlock
 from spec.settlement.state import (
-    BlockKind,
-    BlockRecord,
-    Environment,
-    Exit,
-    ExitStatus,
     SettlementState,
-    credit,
-    get_environment,
-    get_vault_balance,
-    with_environment,
 )
 from spec.settlement.transition import OPERATIONS
-from spec.totals import TokenTotals, add_to_totals, with_entry
 
 ModulePatch = tuple[str, str, Any]
 """(module name, attribute name, replacement value)."""
@@ -120,146 +117,9 @@ def applied(mutant: Mutant) -> Iterator[None]:
                 setattr(target, key, original)
 
 
-# Changed rules (wrong twins of spec functions)
-
-
-def exitable_time_ignoring_block_age(
-    record: BlockRecord, started_at: Uint64, period: Uint64
-) -> Uint64:
-    """Wrong: every exit matures one period after it starts, whatever its block's age."""
-    return started_at + period
-
-
-def exitable_time_one_period_from_block(
-    record: BlockRecord, started_at: Uint64, period: Uint64
-) -> Uint64:
-    """Wrong: young outputs wait one period from their block instead of two."""
-    if record.kind == BlockKind.DEPOSIT:
-        return started_at + period
-    return max(record.timestamp + period, started_at + period)
-
-
-def priority_ignoring_position(exit_id: Uint64, exit: Exit) -> tuple[Uint64, Uint64]:
-    """Wrong: exits of equal exitable time are ordered by start (exit id), not by age."""
-    return (exit.exitable_at, exit_id)
-
-
-def queue_youngest_first(environment: Environment, token: Any) -> list[tuple[Uint64, Exit]]:
-    """Wrong: the queue is served from the lowest priority up."""
-    from spec.settlement import exits  # noqa: PLC0415 - the unpatched helpers
-
-    open_exits = [
-        (exit_id, exit)
-        for exit_id, exit in environment.exits.items()
-        if exit.status == ExitStatus.OPEN and exit.token == token
-    ]
-    return sorted(open_exits, key=lambda item: exits.compute_exit_priority(*item), reverse=True)
-
-
-def always_mature(state: SettlementState, exit: Exit) -> bool:
-    """Wrong: every exit may be processed at once."""
-    return True
-
-
-def next_child_number_one_later(state: SettlementState, environment: Environment) -> Uint64:
-    """Wrong (deposits only): the deposit interval ends one number later (off by one)."""
-    from spec.settlement import blocks  # noqa: PLC0415
-
-    return blocks.get_next_child_block_number(state, environment) + 1
-
-
-def cancellation_paying_the_exiter(
-    state: SettlementState, environment_id: Uint64, exit_id: Uint64, challenger: Address
-) -> SettlementState:
-    """Wrong: a successful challenge returns the bond to the exiter, not the challenger."""
-    environment = state.environments[environment_id]
-    exit = environment.exits[exit_id]
-    environment = replace(
-        environment,
-        exits=with_entry(environment.exits, exit_id, replace(exit, status=ExitStatus.CHALLENGED)),
-        bonds_held=environment.bonds_held - exit.bond,
-    )
-    state = with_environment(state, environment_id, environment)
-    return credit(state, exit.owner, NATIVE_TOKEN, exit.bond)
-
-
-def process_exit_keeping_bond(
-    state: SettlementState, environment_id: Uint64, exit_id: Uint64
-) -> SettlementState:
-    """Wrong: processing pays the output but never returns the bond."""
-    environment = state.environments[environment_id]
-    exit = environment.exits[exit_id]
-    payout = min(exit.amount, get_vault_balance(environment, exit.token))
-    environment = replace(
-        environment,
-        exits=with_entry(
-            environment.exits, exit_id, replace(exit, status=ExitStatus.PROCESSED, paid=payout)
-        ),
-        withdrawn=add_to_totals(environment.withdrawn, exit.token, payout),
-        bonds_held=environment.bonds_held - exit.bond,
-    )
-    state = with_environment(state, environment_id, environment)
-    return credit(state, exit.owner, exit.token, payout)
-
-
-def process_exit_paying_in_full(
-    state: SettlementState, environment_id: Uint64, exit_id: Uint64
-) -> SettlementState:
-    """Wrong: an exit is paid its full amount even when the vault holds less."""
-    environment = state.environments[environment_id]
-    exit = environment.exits[exit_id]
-    environment = replace(
-        environment,
-        exits=with_entry(
-            environment.exits, exit_id, replace(exit, status=ExitStatus.PROCESSED, paid=exit.amount)
-        ),
-        withdrawn=add_to_totals(environment.withdrawn, exit.token, exit.amount),
-        bonds_held=environment.bonds_held - exit.bond,
-    )
-    state = with_environment(state, environment_id, environment)
-    state = credit(state, exit.owner, exit.token, exit.amount)
-    return credit(state, exit.owner, NATIVE_TOKEN, exit.bond)
-
-
-def queue_skipping_immature(state: SettlementState, operation: ProcessExits) -> SettlementState:
-    """Wrong: processing skips an immature head and pays mature exits behind it."""
-    from spec.settlement import exits  # noqa: PLC0415
-
-    environment = get_environment(state, operation.environment_id)
-    require(operation.max_exits > 0, RejectionReason.PROCESS_LIMIT_ZERO)
-    queue = exits.get_exit_queue(environment, operation.token)
-    mature = [item for item in queue if exits.is_exit_mature(state, item[1])]
-    require(len(mature) > 0, RejectionReason.NO_EXIT_TO_PROCESS)
-    for exit_id, _ in mature[: operation.max_exits]:
-        state = exits.process_exit(state, operation.environment_id, exit_id)
-    return state
-
-
-def queue_ignoring_limit(state: SettlementState, operation: ProcessExits) -> SettlementState:
-    """Wrong: processing pays every mature exit, whatever the call's limit."""
-    from spec.settlement import exits  # noqa: PLC0415
-
-    environment = get_environment(state, operation.environment_id)
-    require(operation.max_exits > 0, RejectionReason.PROCESS_LIMIT_ZERO)
-    queue = exits.get_exit_queue(environment, operation.token)
-    mature = list(takewhile(lambda item: exits.is_exit_mature(state, item[1]), queue))
-    require(len(mature) > 0, RejectionReason.NO_EXIT_TO_PROCESS)
-    for exit_id, _ in mature:
-        state = exits.process_exit(state, operation.environment_id, exit_id)
-    return state
-
-
-def validate_fee_claim_strictly(
-    state: ChildChainState, claim: FeeClaim, unclaimed: TokenTotals
-) -> None:
-    """Wrong comparison: a fee claim must be below the unclaimed fees (``<=`` became ``<``)."""
-    output = claim.output
-    require(output.owner == state.operator, RejectionReason.FEE_CLAIM_NOT_TO_OPERATOR)
-    require(output.amount > 0, RejectionReason.OUTPUT_AMOUNT_ZERO)
-    require(output.amount < unclaimed.get(output.token, 0), RejectionReason.FEE_CLAIM_EXCEEDS_FEES)
-
-
 EXITS = "spec.settlement.exits"
+QUEUE = "spec.environments.payments.queue"
+IN_FLIGHT = "spec.environments.payments.in_flight"
 PAYMENTS_EXITS = "spec.environments.payments.exits"
 CHAIN = "spec.environments.payments.chain"
 CASH_EXITS = "spec.environments.cash.exits"
@@ -285,32 +145,41 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "no-maturity-check",
         "exits are paid as soon as they start",
-        ((EXITS, "is_exit_mature", always_mature),),
+        (
+            (EXITS, "is_exit_mature", pt.always_mature),
+            (QUEUE, "get_payments_exit_queue", pt.payments_queue_all_mature),
+        ),
     ),
     Mutant(
         "exitable-time-ignores-block-age",
         "every exit matures one MFP after it starts",
-        ((PAYMENTS_EXITS, "compute_exitable_time", exitable_time_ignoring_block_age),),
+        ((PAYMENTS_EXITS, "compute_exitable_time", pt.exitable_time_ignoring_block_age),),
     ),
     Mutant(
         "young-outputs-wait-one-period",
         "young outputs wait one MFP from their block, not two",
-        ((PAYMENTS_EXITS, "compute_exitable_time", exitable_time_one_period_from_block),),
+        ((PAYMENTS_EXITS, "compute_exitable_time", pt.exitable_time_one_period_from_block),),
     ),
     Mutant(
         "priority-ignores-position",
         "ties of exitable time go to the earlier exit, not the older output",
-        ((EXITS, "compute_exit_priority", priority_ignoring_position),),
+        (
+            (EXITS, "compute_exit_priority", pt.priority_ignoring_position),
+            (QUEUE, "get_payments_exit_queue", pt.payments_queue_ignoring_position),
+        ),
     ),
     Mutant(
         "queue-youngest-first",
         "the queue pays the lowest priority first",
-        ((EXITS, "get_exit_queue", queue_youngest_first),),
+        (
+            (EXITS, "get_exit_queue", pt.queue_youngest_first),
+            (QUEUE, "get_payments_exit_queue", pt.payments_queue_youngest_first),
+        ),
     ),
     Mutant(
         "processing-skips-immature-head",
         "processing pays mature exits behind an immature one",
-        (RowPatch(ProcessExits, queue_skipping_immature),),
+        (RowPatch(ProcessExits, pt.payments_queue_skipping_immature),),
         equivalent_because=(
             "the queue is ordered by exitable time first, so every exit behind an immature "
             "one is immature too: skipping and stopping select the same exits"
@@ -319,27 +188,39 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "processing-ignores-limit",
         "processing ignores the call's limit",
-        (RowPatch(ProcessExits, queue_ignoring_limit),),
+        (RowPatch(ProcessExits, pt.payments_queue_ignoring_limit),),
     ),
     Mutant(
         "deposit-interval-off-by-one",
         "a deposit may take the next child block's number",
-        (("spec.settlement.deposits", "get_next_child_block_number", next_child_number_one_later),),
+        (
+            (
+                "spec.settlement.deposits",
+                "get_next_child_block_number",
+                pt.next_child_number_one_later,
+            ),
+        ),
     ),
     Mutant(
         "challenge-bond-to-exiter",
         "a challenged exit's bond goes back to the exiter",
-        ((PAYMENTS_EXITS, "process_exit_cancellation", cancellation_paying_the_exiter),),
+        ((PAYMENTS_EXITS, "process_exit_cancellation", pt.cancellation_paying_the_exiter),),
     ),
     Mutant(
         "bond-kept-on-processing",
         "a processed exit's bond is never returned",
-        ((EXITS, "process_exit", process_exit_keeping_bond),),
+        (
+            (EXITS, "process_exit", pt.process_exit_keeping_bond),
+            (QUEUE, "process_exit", pt.process_exit_keeping_bond),
+        ),
     ),
     Mutant(
         "vault-pays-in-full",
         "an exit is paid in full even beyond the vault",
-        ((EXITS, "process_exit", process_exit_paying_in_full),),
+        (
+            (EXITS, "process_exit", pt.process_exit_paying_in_full),
+            (QUEUE, "process_exit", pt.process_exit_paying_in_full),
+        ),
     ),
     Mutant(
         "exit-twice",
@@ -389,7 +270,55 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "fee-claim-strict-bound",
         "a fee claim must be strictly below the fees (>= became >)",
-        ((CHAIN, "validate_fee_claim", validate_fee_claim_strictly),),
+        ((CHAIN, "validate_fee_claim", pt.validate_fee_claim_strictly),),
+    ),
+    # In-flight exits: production MoreVP bugs (wrong twins in adversary.payments.in_flight_twins)
+    Mutant(
+        "in-flight-duplicate-inputs",
+        "an in-flight payment may name the same input twice",
+        ((IN_FLIGHT, "validate_payment_shape", ift.validate_payment_shape_allowing_duplicates),),
+    ),
+    Mutant(
+        "in-flight-delete-keeps-bond",
+        "deleting an in-flight exit nobody piggybacked never returns its bond",
+        (RowPatch(DeleteInFlightExit, ift.process_delete_keeping_bond),),
+    ),
+    Mutant(
+        "in-flight-double-spend-both-canonical",
+        "a canonical in-flight exit pays its outputs even if another exit settled an input",
+        ((QUEUE, "is_settled_elsewhere", ift.is_never_settled_elsewhere),),
+    ),
+    Mutant(
+        "in-flight-processed-for-all-tokens",
+        "processing an in-flight exit in one token's queue ends it in every token's queue",
+        ((QUEUE, "process_in_flight_entry", ift.process_in_flight_entry_for_all_tokens),),
+    ),
+    Mutant(
+        "in-flight-unpaid-piggyback-keeps-bond",
+        "a piggyback settled unpaid does not get its bond back",
+        ((QUEUE, "settle_piggyback", ift.settle_piggyback_keeping_unpaid_bonds),),
+    ),
+    Mutant(
+        "in-flight-canonicity-ignored",
+        "processing pays an in-flight payment's outputs whatever its canonicity",
+        ((QUEUE, "decide_in_flight_exit", ift.decide_ignoring_canonicity),),
+    ),
+    Mutant(
+        "fee-claim-output-id-without-position",
+        "a fee claim's output is named by its body alone, like a payment's",
+        (
+            (
+                PAYMENTS_EXITS,
+                "compute_output_id",
+                ift.compute_fee_claim_id_without_position,
+            ),
+            (IN_FLIGHT, "compute_output_id", ift.compute_fee_claim_id_without_position),
+        ),
+    ),
+    Mutant(
+        "in-flight-finalized-input-blocks-co-signer",
+        "an in-flight exit paying inputs pays none if any of its inputs is settled",
+        ((QUEUE, "settle_piggyback", ift.settle_piggyback_blocking_co_signers),),
     ),
     # Plasma Cash (wrong twins in adversary.cash.twins)
     Mutant(

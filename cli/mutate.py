@@ -48,8 +48,9 @@ def run_mutate(arguments: argparse.Namespace) -> int:
         UsageError: when ``--only`` names an unknown mutant.
     """
     if arguments.list:
+        width = max(len(mutant.name) for mutant in MUTANTS)
         for mutant in MUTANTS:
-            print(f"{mutant.name:<34} {mutant.wrong_rule}")
+            print(f"{mutant.name:<{width}} {mutant.wrong_rule}")
         return 0
     known = {mutant.name for mutant in MUTANTS}
     unknown = [name for name in arguments.only or () if name not in known]

@@ -4,7 +4,9 @@ This is the CI run of ``plasma-spec mutate``: each mutant runs in its own
 process against the attack scenarios and the stateful adversarial tests (the
 Cash machine, then the payments machine, each under its ``mutation`` profile:
 deterministic, no shrinking). The Plasma Cash mutants (``cash-*``) must be
-caught by the Cash machine and by a Cash scenario.
+caught by the Cash machine and by a Cash scenario; each mutant restating a
+production MoreVP bug (in-flight exits) must be caught by the payments
+machine and by the scenario that restates the bug.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pytest
 from adversary.mutants import MUTANTS
 from adversary.mutation import MutationReport, run_mutation_analysis
 from cli.main import main
+from tests.test_in_flight_adversary import IN_FLIGHT_MUTANTS
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +91,30 @@ def test_cash_mutants_are_caught_by_the_cash_machine_and_a_scenario(
         outcome = outcomes[name]
         assert outcome.machine_failure.startswith("[cash]"), f"{name}: {outcome.machine_failure}"
         assert any(s.startswith("cash-") for s in outcome.failed_scenarios), name
+
+
+def test_every_production_morevp_bug_has_a_documented_mutant() -> None:
+    """Given the catalogue, Then each MoreVP bug's mutant is in it, its twin saying which bug."""
+    names = {mutant.name: mutant for mutant in MUTANTS}
+    for name in IN_FLIGHT_MUTANTS:
+        mutant = names[name]
+        twins = [patch[2] for patch in mutant.patches if isinstance(patch, tuple)]
+        twins += [getattr(patch, "process", None) for patch in mutant.patches]
+        docs = " ".join((twin.__doc__ or "") for twin in twins if twin is not None)
+        assert "production" in docs, name
+
+
+def test_production_morevp_bugs_are_caught_by_their_scenario_and_the_machine(
+    report: MutationReport,
+) -> None:
+    """Given the report, When the MoreVP bugs' mutants are read.
+
+    Then each made its own scenario fail, and the payments machine too.
+    """
+    outcomes = {outcome.name: outcome for outcome in report.outcomes}
+    for name, scenario in IN_FLIGHT_MUTANTS.items():
+        outcome = outcomes[name]
+        assert scenario in outcome.failed_scenarios, f"{name}: {outcome.failed_scenarios}"
+        assert outcome.machine_failure.startswith("[payments]"), (
+            f"{name}: {outcome.machine_failure}"
+        )

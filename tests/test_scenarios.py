@@ -22,12 +22,13 @@ from adversary.payments.scenarios.framework import (
 )
 from adversary.payments.scenarios.play import Play
 from adversary.payments.timeline import render_result
+from adversary.payments.twins import payments_queue_all_mature
 from cli.scenario import register
 from fixtures import get_actor_name
 from spec.environments.cash import exits as cash_exits
 from spec.errors import RejectionReason
 from spec.primitives import Uint64, Uint256
-from spec.settlement.state import Exit, SettlementState
+from spec.settlement.state import SettlementState
 
 NAMES = [scenario.name for scenario in list_scenarios()]
 
@@ -122,15 +123,12 @@ def test_cli_rejects_an_unknown_name(capsys: pytest.CaptureFixture[str]) -> None
 # Scenarios fail when the spec is wrong
 
 
-def always_mature(state: SettlementState, exit: Exit) -> bool:
-    """A broken maturity rule: every exit is mature at once."""
-    return True
-
-
 @pytest.mark.parametrize("name", MATURITY_SCENARIOS)
 def test_scenario_fails_when_maturity_is_broken(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Given is_exit_mature always true, When a maturity scenario plays, Then it reports failure."""
-    monkeypatch.setattr("spec.settlement.exits.is_exit_mature", always_mature)
+    """Given every queued exit mature at once, When a maturity scenario plays, Then it fails."""
+    monkeypatch.setattr(
+        "spec.environments.payments.queue.get_payments_exit_queue", payments_queue_all_mature
+    )
     result = run_scenario(name)
     assert not result.passed
     assert any(difference.startswith("payouts:") for difference in result.differences)
@@ -141,7 +139,9 @@ def test_cli_exits_with_one_when_the_spec_is_broken(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Given a broken maturity rule, When ``scenario NAME`` runs, Then it prints FAILED, exit 1."""
-    monkeypatch.setattr("spec.settlement.exits.is_exit_mature", always_mature)
+    monkeypatch.setattr(
+        "spec.environments.payments.queue.get_payments_exit_queue", payments_queue_all_mature
+    )
     assert run_cli(["scenario", MATURITY_SCENARIOS[0]]) == 1
     assert "FAILED" in capsys.readouterr().out
 

@@ -16,7 +16,9 @@ Saved traces (``tests/traces``):
   every bad challenge witness, watchers challenge, honest users exit, and every
   exit is settled;
 - ``planted-no-maturity-check.json``: the trace the machine shrank to when
-  ``is_exit_mature`` always returned True.
+  every exit was mature at once (since issue 14 planted in the payments
+  queue, ``spec.environments.payments.queue``, as well as in the settlement
+  queue that Plasma Cash uses).
 
 The Cash machine (``adversary.cash.machine``) runs beside it under its own
 ``ci`` profile; planted Cash bugs (an exit by anyone, a thief paid despite an
@@ -46,12 +48,14 @@ from adversary.payments.machine import (
     replay_trace,
     run_machine,
 )
+from adversary.payments.twins import payments_queue_all_mature
 from adversary.trace import Trace, TraceFileError, load_trace, save_trace
 from cli import fuzz as fuzz_command
 from fixtures import ALICE, OPERATOR
 from spec.environments.cash import exits as cash_exits
 from spec.environments.cash.exits import FinalizeCoinExit
 from spec.environments.payments import exits as payments_exits
+from spec.environments.payments import queue as payments_queue
 from spec.environments.payments.transactions import FeeClaim, Output
 from spec.errors import RejectionReason, require
 from spec.invariants.ids import InvariantId
@@ -69,6 +73,12 @@ PLANTED = TRACES / "planted-no-maturity-check.json"
 def always_mature(state: SettlementState, exit: Exit) -> bool:
     """A planted bug: every exit may be processed at once."""
     return True
+
+
+def plant_maturity_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plant the maturity bug in both queues: the settlement one (Cash) and the payments one."""
+    monkeypatch.setattr(exits, "is_exit_mature", always_mature)
+    monkeypatch.setattr(payments_queue, "get_payments_exit_queue", payments_queue_all_mature)
 
 
 def require_ignoring_owner_signature(
@@ -129,7 +139,7 @@ def test_machine_finds_planted_maturity_bug(monkeypatch: pytest.MonkeyPatch) -> 
     The shrunk trace is the setup and the end of the trace; it replays without
     Hypothesis to the same failure, and passes on the correct spec.
     """
-    monkeypatch.setattr(exits, "is_exit_mature", always_mature)
+    plant_maturity_bug(monkeypatch)
     run = run_machine("ci")
     assert not run.passed
     assert run.failure.startswith("INV-07: env 0 exit"), run.failure
@@ -147,6 +157,7 @@ def test_machine_reports_an_unexpected_spec_error(monkeypatch: pytest.MonkeyPatc
         raise RuntimeError("broken spec")
 
     monkeypatch.setattr(exits, "process_exit", broken_process_exit)
+    monkeypatch.setattr(payments_queue, "process_exit", broken_process_exit)
     run = run_machine("ci", max_examples=5)
     assert not run.passed
     assert run.failure.startswith("RuntimeError: broken spec")
@@ -184,7 +195,7 @@ def test_planted_trace_fails_only_under_its_bug(monkeypatch: pytest.MonkeyPatch)
     trace = load_trace(PLANTED)
     assert trace.failure.startswith(InvariantId.MATURITY)
     assert replay_trace(trace).passed
-    monkeypatch.setattr(exits, "is_exit_mature", always_mature)
+    plant_maturity_bug(monkeypatch)
     assert replay_trace(trace).failure.startswith(InvariantId.MATURITY)
 
 
@@ -265,7 +276,7 @@ def test_fuzz_command_saves_and_replays_a_failing_trace(
     It prints the file's path, and ``--replay`` reproduces the failure (and
     passes once the bug is gone).
     """
-    monkeypatch.setattr(exits, "is_exit_mature", always_mature)
+    plant_maturity_bug(monkeypatch)
     arguments = ("--minutes", "0.01", "--seed", "3", "--profile", "ci", "--output", str(tmp_path))
     code = run_fuzz_command(*arguments)
     assert code == 1

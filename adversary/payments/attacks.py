@@ -247,6 +247,8 @@ class AttackActions(GameMoves):
         expected = (
             RejectionReason.EXIT_ALREADY_STARTED if mine else RejectionReason.EXIT_NOT_BY_OWNER
         )
+        if mine and self.is_settled(env, exit.position):
+            expected = RejectionReason.OUTPUT_ALREADY_FINALIZED
         what = f"StartStandardExit(env {env}, {format_position(exit.position)} again)"
         self.apply(what, expected, self.make_exit(env, sender, exit.position))
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from adversary.payments import properties
 from adversary.payments.game import action
-from adversary.payments.moves import GameMoves
+from adversary.payments.in_flight_watchers import InFlightWatchers
+from adversary.payments.processing import list_queue
 from adversary.payments.roster import (
     ACTORS_BY_NAME,
     ENVIRONMENTS,
@@ -25,10 +26,9 @@ from adversary.payments.roster import (
 from fixtures import ALICE, BOB, CAROL, MALLORY, Actor
 from spec.positions import OutputPosition
 from spec.primitives import Address
-from spec.settlement.state import ExitStatus
 
 
-class HonestActions(GameMoves):
+class HonestActions(InFlightWatchers):
     """The recorded actions of honest actors, and the end of a trace."""
 
     # Actions: setup and users
@@ -125,6 +125,7 @@ class HonestActions(GameMoves):
         """
         for env in sorted(self.noticed):
             self.exit_honest_outputs(env, youngest_first)
+            self.exit_in_flight(env)
 
     @action
     def watchers_watch(self) -> None:
@@ -145,16 +146,15 @@ class HonestActions(GameMoves):
     # Action: the end of a trace
 
     def get_mature_queues(self) -> list[tuple[int, Address]]:
-        """Return the (environment, token) queues holding an open exit that is mature."""
+        """Return the (environment, token) queues whose head (standard or in-flight) is mature."""
         now = self.world.settlement.time
-        return sorted(
-            {
-                (env, exit.token)
-                for env in self.get_environment_ids()
-                for _, exit in self.get_exits(env)
-                if exit.status == ExitStatus.OPEN and exit.exitable_at <= now
-            }
-        )
+        return [
+            (env, token)
+            for env in self.get_environment_ids()
+            for token in sorted(TOKENS.values())
+            if (queue := list_queue(self.world.settlement.environments[env], token))
+            and queue[0][0][0] <= now
+        ]
 
     def process_mature_queues(self) -> None:
         """Process queues a few exits per call until no open exit is mature."""
@@ -163,7 +163,7 @@ class HonestActions(GameMoves):
 
     @action
     def finish(self) -> None:
-        """Honest users exit all; time runs with watchers present until every exit is settled.
+        """Honest users exit all (in flight too); time runs with watchers until every exit settles.
 
         Then honest withdrawal (INV-18) and exit ordering (INV-19) must hold.
         """
@@ -171,12 +171,14 @@ class HonestActions(GameMoves):
             self.exit_honest_outputs(env)
         for _ in range(MAX_SETTLE_ROUNDS):
             self.watch()
+            self.delete_abandoned_exits()
             self.process_mature_queues()
             if not self.has_open_exits():
                 break
             self.pass_time(self.get_time_budget())
         else:
             self.fail(f"exits still open after {MAX_SETTLE_ROUNDS} rounds of settling")
+        self.check_piggybacks_settled()
         self.fail_on(properties.check_honest_withdrawal(self.world, HONEST_OWNERS))
         self.fail_on(properties.check_exit_ordering(self.world))
         self.note("every exit settled; honest withdrawal (INV-18) and exit ordering (INV-19) hold")

@@ -64,6 +64,7 @@ from hypothesis.stateful import (
 from adversary.payments.attacks import AttackActions
 from adversary.payments.game import ACTIONS, TraceFailure
 from adversary.payments.honest import HonestActions
+from adversary.payments.in_flight_attacks import IN_FLIGHT_ATTACKS, InFlightAttackActions
 from adversary.payments.outcome import MachineRun, replay_steps, run_rule_machine
 from adversary.payments.roster import (
     BAD_BLOCK_KINDS,
@@ -91,7 +92,7 @@ __all__ = [
 ]
 
 
-class Game(HonestActions, AttackActions):
+class Game(HonestActions, AttackActions, InFlightAttackActions):
     """Two environments, their actors and the world they act on; every action is checked."""
 
 
@@ -261,6 +262,16 @@ class AdversarialMachine(RuleBasedStateMachine):
         appear late in a trace, so it alone rarely tries this.)
         """
         self.game.mallory_challenges_with_bad_witness(pick=pick, witness="closed_exit")
+
+    @rule(pick=PICKS, recipient=USER_NAMES, amount=st.integers(1, 1000))
+    def users_sign_joint_payment(self, pick: int, recipient: str, amount: int) -> None:
+        """See :meth:`Game.users_sign_joint_payment`."""
+        self.game.users_sign_joint_payment(pick=pick, recipient=recipient, amount=amount)
+
+    @rule(attack=st.sampled_from(IN_FLIGHT_ATTACKS), pick=PICKS)
+    def mallory_attacks_in_flight(self, attack: str, pick: int) -> None:
+        """See :meth:`Game.mallory_attacks_in_flight`."""
+        self.game.mallory_attacks_in_flight(attack=attack, pick=pick)
 
     @precondition(lambda self: len(self.game.world.chains) == len(ENVIRONMENTS))
     @rule()

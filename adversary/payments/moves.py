@@ -11,6 +11,7 @@ from __future__ import annotations
 from adversary.payments import properties
 from adversary.payments import world as worlds
 from adversary.payments.game import GameState
+from adversary.payments.processing import get_records, list_queue
 from adversary.payments.properties import format_position
 from adversary.payments.roster import (
     HONEST_OWNERS,
@@ -44,6 +45,15 @@ def sign(
     """Return a payment of ``inputs`` into ``outputs``, ``signer`` signing every input."""
     transaction = Transaction(inputs, outputs)
     return transactions.sign_transaction(Uint64(env), transaction, [signer.key] * len(inputs))
+
+
+def is_well_formed(payment: SignedTransaction) -> bool:
+    """Return whether a payment has a valid shape on its own (what a challenge may carry)."""
+    try:
+        child_chain.validate_payment_shape(payment)
+    except Rejected:
+        return False
+    return True
 
 
 def describe_exit(exit_id: Uint64, exit: Exit) -> str:
@@ -194,7 +204,17 @@ class GameMoves(GameState):
         """Have an output's owner start its exit, which must be accepted."""
         amount = int(self.get_output(env, position).amount)
         text = f"StartStandardExit(env {env}, {format_position(position)}, {amount}{what})"
-        self.apply(text, None, self.make_exit(env, owner, position))
+        expected = (
+            RejectionReason.OUTPUT_ALREADY_FINALIZED if self.is_settled(env, position) else None
+        )
+        self.apply(text, expected, self.make_exit(env, owner, position))
+
+    def is_settled(self, env: int, position: OutputPosition) -> bool:
+        """Return whether an exit of either kind has settled the output at a committed position."""
+        block = self.get_chain(env).contents[position.block_number]
+        output_id = transactions.compute_output_id(block[position.transaction_index], position)
+        records = get_records(self.world.settlement.environments[env])
+        return records is not None and output_id in records.finalized
 
     def exit_honest_outputs(self, env: int, youngest_first: bool = False) -> None:
         """Have honest users exit every output they own in reality and never spent, in ``env``.
@@ -219,20 +239,35 @@ class GameMoves(GameState):
                 self.noticed.add(env)
         self.last_watch = int(self.world.settlement.time)
 
-    def challenge_with_owner_spend(self, env: int, exit_id: Uint64, exit: Exit) -> None:
-        """Challenge an exit with a known spend its owner signed (must be accepted)."""
+    def find_owner_spend(
+        self, env: int, position: OutputPosition, owner: Address
+    ) -> tuple[SignedTransaction, int] | None:
+        """Return a well-formed known spend of an output signed by ``owner``, and its input index.
+
+        A challenge must carry a payment of valid shape (a payment naming an
+        input twice, say, proves nothing), so malformed spends are passed over.
+        """
         for payment in self.get_chain(env).signed_spends:
             inputs = payment.transaction.inputs
-            if exit.position not in inputs:
+            if position not in inputs or not is_well_formed(payment):
                 continue
-            index = inputs.index(exit.position)
-            if properties.get_input_signer(env, payment, index) == exit.owner:
-                operation = ChallengeStandardExit(
-                    Uint64(env), WATCHER.address, exit_id, payment, Uint8(index)
-                )
-                what = f"ChallengeStandardExit(env {env}, {describe_exit(exit_id, exit)})"
-                self.apply(what, None, operation)
-                return
+            index = inputs.index(position)
+            if properties.get_input_signer(env, payment, index) == owner:
+                return payment, index
+        return None
+
+    def challenge_with_owner_spend(self, env: int, exit_id: Uint64, exit: Exit) -> None:
+        """Challenge an exit with a known well-formed spend its owner signed (must be accepted)."""
+        found = self.find_owner_spend(env, exit.position, exit.owner)
+        if found is None:
+            self.note(f"{describe_exit(exit_id, exit)}: its owner signed only malformed spends")
+            return
+        payment, index = found
+        operation = ChallengeStandardExit(
+            Uint64(env), WATCHER.address, exit_id, payment, Uint8(index)
+        )
+        what = f"ChallengeStandardExit(env {env}, {describe_exit(exit_id, exit)})"
+        self.apply(what, None, operation)
 
     def pass_time(self, seconds: int) -> None:
         """Advance the clock by ``seconds`` if positive."""
@@ -243,11 +278,8 @@ class GameMoves(GameState):
 
     def process_queue(self, env: int, token: Address, max_exits: int) -> None:
         """Process a queue; NO_EXIT_TO_PROCESS is expected exactly when no open exit is mature."""
-        now = self.world.settlement.time
-        mature = any(
-            exit.status == ExitStatus.OPEN and exit.token == token and exit.exitable_at <= now
-            for _, exit in self.get_exits(env)
-        )
+        queue = list_queue(self.world.settlement.environments[env], token)
+        mature = bool(queue) and queue[0][0][0] <= self.world.settlement.time
         expected = None if mature else RejectionReason.NO_EXIT_TO_PROCESS
         what = f"ProcessExits(env {env}, {TOKEN_NAMES_BY_ADDRESS[token]}, up to {max_exits})"
         self.attempt(what, expected, lambda w: worlds.process_exits(w, env, token, max_exits))

@@ -7,10 +7,13 @@ Two kinds of check, each returning the list of violations it finds:
   the payout ledger (who receives what), and every child-chain invariant on
   each environment's reality;
 - **trace properties**, judged on a world whose exits have all been settled:
-  honest withdrawal (:func:`check_honest_withdrawal`, INV-18) and exit
-  ordering (:func:`check_exit_ordering`, INV-19).
+  honest withdrawal (:func:`check_honest_withdrawal`, INV-18: standard exits
+  here, in-flight receivers and senders in
+  :mod:`adversary.payments.in_flight_properties`) and exit ordering
+  (:func:`check_exit_ordering`, INV-19).
 
-Definitions shared by both trace properties, for an environment ``e`` with
+Definitions shared by both trace properties (their helpers live in
+:mod:`adversary.payments.truth`), for an environment ``e`` with
 minimal finalization period ``MFP`` (its rules'):
 
 - ``B`` is ``e``'s first bad block (invalid or withheld) and ``T_B`` the
@@ -33,140 +36,58 @@ mutation analysis that patches a spec module is seen here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
 
-from adversary.payments.world import ChainRecord, World
-from fixtures import TOKEN_A, get_actor_name
-from spec import crypto
-from spec.environments.payments import transactions
-from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
-from spec.environments.payments.transactions import SignedTransaction
-from spec.errors import Rejected
+from adversary.payments.in_flight_properties import check_in_flight_withdrawal
+from adversary.payments.processing import Ledger, check_processing, compute_expected_ledger
+from adversary.payments.truth import (
+    InputSigners,
+    compute_input_signers,
+    depends_on_bad_block,
+    format_position,
+    format_token,
+    get_bad_block_time,
+    get_exit_deadline,
+    get_input_signer,
+    get_input_signers,
+    get_period,
+    is_in_reality,
+)
+from adversary.payments.world import World
+from fixtures import get_actor_name
 from spec.invariants import evaluate
 from spec.invariants.evaluate import Violation
 from spec.invariants.ids import InvariantId
-from spec.positions import OutputPosition
-from spec.primitives import NATIVE_TOKEN, Address, Uint64
-from spec.settlement.operations import Deposit, ProcessExits
+from spec.primitives import Address, Uint64
 from spec.settlement.state import Exit, ExitStatus, SettlementState
 from spec.settlement.transition import Operation
 
-InputSigners = dict[OutputPosition, frozenset[Address]]
-"""For each output some known payment spends: who signed that input."""
-
-Ledger = Counter[tuple[Address, Address]]
-"""Change of settlement balance per (account, token)."""
-
-
-# Ground truth helpers
-
-
-def get_period(world: World, env: int) -> int:
-    """Return the minimal finalization period of an environment."""
-    return int(world.settlement.environments[env].rules.minimal_finalization_period)
-
-
-def get_bad_block_time(world: World, env: int) -> int | None:
-    """Return when the first bad block of ``env`` was committed (None if there is none)."""
-    bad = world.chains[env].first_bad_block
-    if bad is None:
-        return None
-    return int(world.settlement.environments[env].blocks[bad].timestamp)
-
-
-def get_exit_deadline(world: World, env: int) -> int | None:
-    """Return ``T_B + MFP`` for a compromised environment, None for a sound one."""
-    bad_time = get_bad_block_time(world, env)
-    return None if bad_time is None else bad_time + get_period(world, env)
-
-
-def is_in_reality(world: World, env: int, position: OutputPosition) -> bool:
-    """Return whether a valid block (deposit, or child block before ``B``) created the output."""
-    chain = world.chains[env]
-    created = chain.contents.get(position.block_number)
-    if created is None or int(position.transaction_index) >= len(created):
-        return False
-    outputs = transactions.get_transaction_outputs(created[position.transaction_index])
-    if int(position.output_index) >= len(outputs):
-        return False
-    interval = int(world.settlement.preset.block_interval)
-    is_deposit = int(position.block_number) % interval != 0
-    return (
-        is_deposit or chain.first_bad_block is None or position.block_number < chain.first_bad_block
-    )
-
-
-def depends_on_bad_block(world: World, env: int, position: OutputPosition) -> bool:
-    """Return whether a child block numbered ``B`` or higher created the output."""
-    bad = world.chains[env].first_bad_block
-    interval = int(world.settlement.preset.block_interval)
-    is_child = int(position.block_number) % interval == 0
-    return bad is not None and is_child and position.block_number >= bad
-
-
-def get_input_signer(env: int, payment: SignedTransaction, index: int) -> Address | None:
-    """Return who signed input ``index`` of a payment in ``env``'s domain (None if no one can)."""
-    if index >= len(payment.signatures):
-        return None
-    message = transactions.compute_signing_hash(Uint64(env), payment.transaction)
-    try:
-        return crypto.recover_signer(message, payment.signatures[index])
-    except Rejected:
-        return None
-
-
-def compute_input_signers(
-    env: int,
-    payments: Iterable[SignedTransaction],
-    known: Mapping[OutputPosition, frozenset[Address]],
-) -> InputSigners:
-    """Return ``known`` extended with the signers of every input of ``payments``."""
-    signers = dict(known)
-    for payment in payments:
-        for index, position in enumerate(payment.transaction.inputs):
-            signer = get_input_signer(env, payment, index)
-            if signer is not None:
-                signers[position] = signers.get(position, frozenset()) | {signer}
-    return signers
-
-
-def get_input_signers(chain: ChainRecord, env: int) -> InputSigners:
-    """Return who signed each input of every payment the world knows in ``env``."""
-    return compute_input_signers(env, chain.signed_spends, {})
+__all__ = [
+    "InputSigners",
+    "check_exit_ordering",
+    "check_exit_pair",
+    "check_honest_withdrawal",
+    "check_payouts",
+    "check_processing",
+    "check_reality_step",
+    "check_settlement_step",
+    "check_step",
+    "compute_expected_ledger",
+    "compute_input_signers",
+    "depends_on_bad_block",
+    "format_position",
+    "format_token",
+    "get_bad_block_time",
+    "get_exit_deadline",
+    "get_input_signer",
+    "get_input_signers",
+    "get_period",
+    "is_honest_claim",
+    "is_in_reality",
+    "is_timely_valid_exit",
+]
 
 
 # Step checks
-
-
-def compute_expected_ledger(
-    pre: SettlementState, operation: Operation, post: SettlementState
-) -> Ledger:
-    """Return how an accepted operation should move settlement balances.
-
-    A deposit takes the amount from its owner, an exit start takes the bond
-    from its sender, a successful challenge pays the exit's bond to the
-    challenger, and processing pays each newly processed exit's owner what the
-    exit records as paid, plus its bond in the native token.
-    """
-    ledger: Ledger = Counter()
-    match operation:
-        case Deposit():
-            ledger[(operation.owner, operation.token)] -= int(operation.amount)
-        case StartStandardExit():
-            ledger[(operation.sender, NATIVE_TOKEN)] -= int(operation.bond)
-        case ChallengeStandardExit():
-            exit = pre.environments[operation.environment_id].exits[operation.exit_id]
-            ledger[(operation.sender, NATIVE_TOKEN)] += int(exit.bond)
-        case ProcessExits():
-            before = pre.environments[operation.environment_id].exits
-            for exit_id, exit in post.environments[operation.environment_id].exits.items():
-                if (
-                    exit.status == ExitStatus.PROCESSED
-                    and before[exit_id].status == ExitStatus.OPEN
-                ):
-                    ledger[(exit.owner, exit.token)] += int(exit.paid)
-                    ledger[(exit.owner, NATIVE_TOKEN)] += int(exit.bond)
-    return ledger
 
 
 def check_payouts(
@@ -193,67 +114,6 @@ def check_payouts(
             f"{format_token(key[1])} moved {actual[key]}, expected {expected[key]}",
         )
         for key in wrong
-    ]
-
-
-def compute_expected_processing(pre: SettlementState, operation: ProcessExits) -> dict[Uint64, int]:
-    """Return the exits an accepted ``ProcessExits`` must pay, by id, with what each is paid.
-
-    An independent model of processing: the open exits of the queue's token in
-    (exitable time, position, exit id) order; the mature ones from the head on,
-    stopping at the first immature one and at the call's limit; each paid
-    ``min(amount, what the vault still holds)`` in that order.
-    """
-    environment = pre.environments[operation.environment_id]
-    queue = sorted(
-        (exit.exitable_at, exit.position, exit_id, exit)
-        for exit_id, exit in environment.exits.items()
-        if exit.status == ExitStatus.OPEN and exit.token == operation.token
-    )
-    vault = int(environment.deposited.get(operation.token, 0))
-    vault -= int(environment.withdrawn.get(operation.token, 0))
-    paid: dict[Uint64, int] = {}
-    for exitable_at, _, exit_id, exit in queue[: int(operation.max_exits)]:
-        if exitable_at > pre.time:
-            break
-        paid[exit_id] = min(int(exit.amount), vault)
-        vault -= paid[exit_id]
-    return paid
-
-
-def check_processing(
-    pre: SettlementState, operation: Operation, post: SettlementState
-) -> list[Violation]:
-    """INV-08 and INV-01, exact form: processing pays what :func:`compute_expected_processing` says.
-
-    The catalog's INV-08 predicate sees which exits were processed, not how
-    many the limit allowed nor in which order within one call; the amounts
-    paid when the vault runs short show the order.
-    """
-    if not isinstance(operation, ProcessExits):
-        return []
-    expected = compute_expected_processing(pre, operation)
-    before = pre.environments[operation.environment_id].exits
-    after = post.environments[operation.environment_id].exits
-    actual = {
-        exit_id: int(exit.paid)
-        for exit_id, exit in after.items()
-        if exit.status == ExitStatus.PROCESSED and before[exit_id].status == ExitStatus.OPEN
-    }
-    if set(actual) != set(expected):
-        shown = sorted(int(i) for i in actual), sorted(int(i) for i in expected)
-        return [
-            Violation(
-                InvariantId.PRIORITY_ORDER,
-                f"ProcessExits paid exits {shown[0]}, expected {shown[1]}",
-            )
-        ]
-    return [
-        Violation(
-            InvariantId.SOLVENCY, f"exit {int(exit_id)} paid {actual[exit_id]}, expected {amount}"
-        )
-        for exit_id, amount in sorted(expected.items())
-        if actual[exit_id] != amount
     ]
 
 
@@ -321,22 +181,32 @@ def is_honest_claim(
 
 
 def check_honest_withdrawal(world: World, honest: frozenset[Address]) -> list[Violation]:
-    """INV-18: every honest claim that has matured was paid in full.
+    """INV-18: every honest claim that has matured was paid in full, in three parts.
 
-    For every environment ``e`` and every exit ``x`` of ``e`` that is an honest
-    claim (:func:`is_honest_claim`) and is mature (``x.exitable_at`` is not
-    after the world's time): ``x`` is processed and paid exactly ``x.amount``.
-    A challenged honest claim, a short payment, and a mature honest claim still
-    open are all violations.
+    (a) Standard: for every environment ``e`` and every exit ``x`` of ``e``
+    that is an honest claim (:func:`is_honest_claim`) and is mature
+    (``x.exitable_at`` is not after the world's time): ``x`` is processed and
+    paid exactly ``x.amount``. A challenged honest claim, a short payment, and
+    a mature honest claim still open are all violations.
+
+    (b) In-flight receiver and (c) in-flight sender: the owner of an output of
+    a payment withheld or never included, whose inputs predate ``B`` and
+    whose input owners signed no other spend of them, who piggybacks the
+    output in the exit's first phase and before ``T_B + MFP``, is paid its
+    amount; an honest owner whose input such a payment spent, and who
+    piggybacks that input in time, is paid its amount whenever the exit pays
+    inputs (its outputs are not paid). See
+    :func:`adversary.payments.in_flight_properties.check_in_flight_withdrawal`.
 
     Assumptions, which the driver of the world must make true (the stateful
     machine does): watchers challenge every exit whose owner signed a spend of
     its output at least once per half MFP; honest users act only on a sound
     environment (a user who deposits or pays is watching, so no honest deposit
     follows a bad block); every mature exit of every queue was processed before
-    this is called. The "signed a spend" exclusion is MVP's known limit: a
-    payment the operator withholds or puts in a bad block still spends its
-    inputs for a challenger (MoreVP's in-flight exits lift it).
+    this is called; honest actors watch at least once per half MFP. The "signed
+    a spend" exclusion of (a) is MVP's known limit: a payment the operator
+    withholds or puts in a bad block still spends its inputs for a challenger;
+    (b) and (c) lift it for the payment's honest parties.
 
     Boundary: for an output in a block before ``B`` the deadline is inclusive
     (at ``T_B + MFP`` exactly, a tie in exitable time goes to the older
@@ -344,7 +214,7 @@ def check_honest_withdrawal(world: World, honest: frozenset[Address]) -> list[Vi
     ``T_B + MFP``: at the deadline its exitable time ties with the bad block's
     exits, whose positions are older. Honest users never make such a deposit.
     """
-    found = []
+    found = check_in_flight_withdrawal(world, honest)
     time = int(world.settlement.time)
     for env, environment in enumerate(world.settlement.environments):
         signers = get_input_signers(world.chains[env], env)
@@ -398,7 +268,8 @@ def check_exit_pair(
             Violation(InvariantId.EXIT_ORDERING, f"{name}: the dependent exit has priority")
         )
     dependent_paid = dependent_exit.status == ExitStatus.PROCESSED
-    if dependent_paid and valid_exit.status != ExitStatus.PROCESSED:
+    settled = valid_exit.status in (ExitStatus.PROCESSED, ExitStatus.SKIPPED)
+    if dependent_paid and not settled:
         found.append(
             Violation(InvariantId.EXIT_ORDERING, f"{name}: the dependent exit was paid first")
         )
@@ -415,7 +286,9 @@ def check_exit_ordering(world: World) -> list[Violation]:
     (:func:`depends_on_bad_block`). Then ``v``'s priority key (exitable time,
     position, exit id) is smaller than ``d``'s, and if ``d`` was processed then
     so was ``v`` (so ``v`` was paid first: the catalog's INV-08 checks that
-    every ``ProcessExits`` pays a prefix of the queue).
+    every ``ProcessExits`` pays a prefix of the queue). A ``v`` skipped at
+    processing counts as paid first: another exit (an in-flight exit of the
+    payment that created the output, say) had already settled its output.
 
     Assumption: none beyond the spec's own rules; this holds for any trace.
     """
@@ -427,15 +300,3 @@ def check_exit_ordering(world: World) -> list[Violation]:
         for pair in ((v, d) for v in valid for d in dependent if v[1].token == d[1].token):
             found += check_exit_pair(env, *pair)
     return found
-
-
-def format_position(position: OutputPosition) -> str:
-    """Return a position as ``block.transaction.output``."""
-    numbers = (position.block_number, position.transaction_index, position.output_index)
-    return ".".join(str(int(number)) for number in numbers)
-
-
-def format_token(token: Address) -> str:
-    """Return a token's name in the adversary's worlds (``native``, ``token_a``) or its address."""
-    names = {NATIVE_TOKEN: "native", TOKEN_A: "token_a"}
-    return names.get(token, token.to_hex())

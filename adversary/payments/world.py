@@ -38,6 +38,8 @@ from spec.environments.payments.chain import (
     compute_genesis_child_chain,
 )
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.marks import get_payments_records
+from spec.environments.payments.records import PiggybackStatus
 from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
@@ -61,7 +63,13 @@ from spec.settlement.operations import (
     RegisterEnvironment,
     SubmitBlock,
 )
-from spec.settlement.state import EnvironmentKind, EnvironmentRules, ExitStatus, SettlementState
+from spec.settlement.state import (
+    Environment,
+    EnvironmentKind,
+    EnvironmentRules,
+    ExitStatus,
+    SettlementState,
+)
 from spec.settlement.transition import Operation, state_transition
 from spec.totals import with_entry
 
@@ -96,6 +104,8 @@ class World:
     """Ground truth per environment, indexed like ``settlement.environments``."""
     log: tuple[Operation, ...] = ()
     """Every settlement operation accepted so far, in order."""
+    times: tuple[int, ...] = ()
+    """The settlement time at which each operation of ``log`` was applied."""
 
 
 def make_world(settlement: SettlementState) -> World:
@@ -111,7 +121,8 @@ def apply_operation(world: World, operation: Operation) -> World:
         Rejected: as ``state_transition`` does; the world is then unchanged.
     """
     settlement = state_transition(world.settlement, operation)
-    return replace(world, settlement=settlement, log=(*world.log, operation))
+    log, times = (*world.log, operation), (*world.times, int(settlement.time))
+    return replace(world, settlement=settlement, log=log, times=times)
 
 
 def with_chain(world: World, env: int, chain: ChainRecord) -> World:
@@ -315,7 +326,8 @@ def process_exits(world: World, env: int, token: Address, max_exits: int = 2**16
     Raises:
         Rejected: as ``ProcessExits`` does.
     """
-    before = world.settlement.environments[env].exits
+    old = world.settlement.environments[env]
+    before = old.exits
     world = apply_operation(
         world, ProcessExits(Uint64(env), WATCHER.address, token, Uint32(max_exits))
     )
@@ -330,4 +342,21 @@ def process_exits(world: World, env: int, token: Address, max_exits: int = 2**16
             and exit.position in reality.utxos
         ):
             reality = apply_exit(reality, exit.position)
+    for position in get_newly_paid_inputs(old, world.settlement.environments[env]):
+        if position in reality.utxos:
+            reality = apply_exit(reality, position)
     return with_chain(world, env, replace(chain, reality=reality))
+
+
+def get_newly_paid_inputs(before: Environment, after: Environment) -> list[OutputPosition]:
+    """Return the inputs of in-flight payments that a step paid (they leave reality too)."""
+    old = get_payments_records(before).in_flight_exits
+    paid = []
+    for exit_id, exit in get_payments_records(after).in_flight_exits.items():
+        pairs = zip(old[exit_id].input_piggybacks, exit.input_piggybacks, strict=True)
+        paid += [
+            exit.transaction.inputs[index]
+            for index, (was, now) in enumerate(pairs)
+            if was.status != now.status == PiggybackStatus.PAID
+        ]
+    return paid

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from adversary.payments.scenarios.in_flight_books import compute_in_flight_movements
 from adversary.payments.scenarios.records import Movement, MovementKind, get_token_name
 from fixtures import get_actor_name
 from spec.primitives import NATIVE_TOKEN, Address
@@ -68,7 +69,8 @@ def compute_environment_movements(
         key=lambda item: (item[1].exitable_at, item[1].position, item[0]),
     )
     released = [m for i, e in ended for m in compute_release(int(i), e, env_id, actor)]
-    return deposited + posted + released
+    in_flight = compute_in_flight_movements(before, after, env_id, actor)
+    return deposited + posted + released + in_flight
 
 
 def compute_release(exit_id: int, exit: Exit, env_id: int, actor: Address) -> list[Movement]:
@@ -84,6 +86,17 @@ def compute_release(exit_id: int, exit: Exit, env_id: int, actor: Address) -> li
                 env_id,
                 exit_id,
             ),
+        ]
+    if exit.status == ExitStatus.SKIPPED:
+        return [
+            Movement(
+                MovementKind.BOND_RETURNED,
+                exit.owner,
+                NATIVE_TOKEN,
+                int(exit.bond),
+                env_id,
+                exit_id,
+            )
         ]
     if exit.status == ExitStatus.CHALLENGED:
         bond = int(exit.bond)

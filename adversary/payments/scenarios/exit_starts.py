@@ -27,7 +27,9 @@ from spec.errors import RejectionReason
         bonds=(BondRelease(ALICE, ALICE),),
         rejections=(
             Rejection(ALICE, ActionKind.START_EXIT, RejectionReason.EXIT_ALREADY_STARTED, at=10),
-            Rejection(ALICE, ActionKind.START_EXIT, RejectionReason.EXIT_ALREADY_STARTED, at=110),
+            Rejection(
+                ALICE, ActionKind.START_EXIT, RejectionReason.OUTPUT_ALREADY_FINALIZED, at=110
+            ),
         ),
         vaults=(VaultBalance(0, 0),),
     )
@@ -36,8 +38,8 @@ def same_output_exited_twice(play: Play) -> None:
     """The same output cannot be exited twice, neither while its exit is open nor after payout.
 
     Alice exits her deposit, then starts a second exit of it while the first is
-    open, and a third after the first was paid. Both repeats are rejected; she
-    is paid once.
+    open, and a third after the first was paid. Both repeats are rejected (the
+    third because the paid output carries its finalized mark); she is paid once.
 
     Source: OMG plasma-contracts PaymentStartStandardExit test "should fail
     when same Exit has already started"; Plasma Cash, at most one exit per coin

@@ -36,8 +36,18 @@ from fixtures import Actor, get_actor_name, make_rules
 from spec import merkle
 from spec.environments.payments import chain as child_chain
 from spec.environments.payments import transactions
+from spec.environments.payments.canonicity import (
+    ChallengeInFlightNotCanonical,
+    RespondToNonCanonicalChallenge,
+)
 from spec.environments.payments.chain import ChildChainState
 from spec.environments.payments.exits import ChallengeStandardExit, StartStandardExit
+from spec.environments.payments.in_flight import DeleteInFlightExit, StartInFlightExit
+from spec.environments.payments.piggybacks import (
+    ChallengeInFlightInputSpent,
+    ChallengeInFlightOutputSpent,
+    PiggybackInFlightExit,
+)
 from spec.environments.payments.transactions import (
     Block,
     BlockTransaction,
@@ -71,6 +81,13 @@ ACTION_KINDS: dict[type, ActionKind] = {
     ChallengeStandardExit: ActionKind.CHALLENGE,
     ProcessExits: ActionKind.PROCESS_EXITS,
     AdvanceTime: ActionKind.ADVANCE_TIME,
+    StartInFlightExit: ActionKind.START_IN_FLIGHT_EXIT,
+    PiggybackInFlightExit: ActionKind.PIGGYBACK,
+    ChallengeInFlightNotCanonical: ActionKind.CHALLENGE_CANONICITY,
+    RespondToNonCanonicalChallenge: ActionKind.RESPOND_CANONICITY,
+    ChallengeInFlightInputSpent: ActionKind.CHALLENGE_PIGGYBACK,
+    ChallengeInFlightOutputSpent: ActionKind.CHALLENGE_PIGGYBACK,
+    DeleteInFlightExit: ActionKind.DELETE_IN_FLIGHT_EXIT,
 }
 """The kind of action of each settlement operation."""
 

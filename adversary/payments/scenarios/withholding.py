@@ -143,7 +143,8 @@ def in_flight_payment_withheld(play: Play) -> None:
     deposit she spent, and the operator, who holds her signed payment, takes
     her bond with a challenge. Nobody can ever exit those 100: they stay in the
     vault. Carol, not involved, leaves untouched. MoreVP's in-flight exits
-    exist for exactly this case; the spec does not have them yet.
+    exist for exactly this case: the scenario in-flight-receiver-is-paid
+    plays the same payment with them.
 
     Source: More Viable Plasma (Jones and Fichter, ethresear.ch, 2018), the
     in-flight transaction problem that motivates in-flight exits; OMG

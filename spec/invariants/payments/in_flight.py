@@ -329,6 +329,8 @@ IN_FLIGHT_EXCLUSIVITY = Invariant(
             ("settle-pays-both-sides", "outcome-rewritten", "canonical-ignores-marks"),
         ),
         Z3_BOUNDED_IN_FLIGHT,
+        Check(Checker.SCENARIOS_EVERY_STEP),
+        Check(Checker.STATEFUL_EVERY_STEP),
     ),
 )
 """INV-20."""
