@@ -17,11 +17,12 @@ rule passes" (balances are not modelled); ``SIGNATURE_*`` is compared as
 ``CHALLENGE_NOT_SIGNED_BY_OWNER``, and a challenge's payment shape reasons
 (``TX_*``) as the model's one well-formed flag, ``TX_NO_INPUTS``;
 ``INTEGER_OVERFLOW`` never occurs with these amounts (the overflow guards are
-not exercised); ``ProcessExits`` pays at most ``PROCESS_STEPS`` exits per call in the model, so limits are drawn
-from 0 to 3 (the one-step ``process_head_exit`` of the proofs is checked as
-part of it); the transition forms of the invariants are not evaluated on
-concrete steps; the exit-game model of the bounded checks is tied to the
-spec only through the shared formulas of ``proofs.models.rules``.
+not exercised); ``ProcessExits`` pays at most ``PROCESS_STEPS`` exits per call
+in the model, so limits are drawn from 0 to 3 (the one-step
+``process_head_exit`` of the proofs is checked as part of it); the transition
+forms of the invariants are not evaluated on concrete steps; the exit-game
+model of the bounded checks is tied to the spec only through the shared
+formulas of ``proofs.models.rules``.
 """
 
 from __future__ import annotations
