@@ -4,10 +4,12 @@ For each mutant of ``adversary.mutants``, a fresh Python process applies it
 and runs
 
 - the attack-scenario library (``adversary.payments.scenarios``): which scenarios fail;
-- the stateful adversarial tests under their ``mutation`` profiles, the Cash
-  machine (``adversary.cash.machine``, short) first, then the payments machine
-  (``adversary.payments.machine``) unless the Cash one already failed:
-  whether one finds a failure, and the first line of what it found.
+- the stateful adversarial tests under their ``mutation`` profiles: first
+  the machine of the mutant's own area (the Cash machine,
+  ``adversary.cash.machine``, for a ``cash-*`` mutant; the payments machine,
+  ``adversary.payments.machine``, for any other), then the other machine
+  unless the first already failed: whether one finds a failure, and the
+  first line of what it found.
 
 A mutant is *caught* when either check fails under it, and *detected by the
 stateful test* when the machine fails. A mutant that survives is either
@@ -72,18 +74,31 @@ class MutantOutcome:
         return "equivalent" if self.equivalent_because else "survived"
 
 
+def is_cash_mutant(mutant: Mutant) -> bool:
+    """Return whether ``mutant`` breaks a Plasma Cash rule (its name starts with ``cash-``)."""
+    return mutant.name.startswith("cash-")
+
+
 def check_mutant(mutant: Mutant, machine_profile: str) -> MutantOutcome:
-    """Apply ``mutant`` in this process and run the scenarios and the stateful tests."""
+    """Apply ``mutant`` in this process and run the scenarios and the stateful tests.
+
+    The machine of the mutant's area runs first; the other runs only if the
+    first did not fail (a mutant is caught by either: running the one that
+    catches it first saves the other's whole run).
+    """
     from adversary.cash.machine import run_cash_machine  # noqa: PLC0415 - import after patching is fine
     from adversary.payments.machine import run_machine  # noqa: PLC0415
     from adversary.payments.scenarios.framework import run_all  # noqa: PLC0415
 
     started = time.perf_counter()
     failure = ""
+    machines = [("cash", run_cash_machine), ("payments", run_machine)]
+    if not is_cash_mutant(mutant):
+        machines.reverse()
     with applied(mutant):
         failed = tuple(result.name for result in run_all() if not result.passed)
         machine_started = time.perf_counter()
-        for label, machine in (("cash", run_cash_machine), ("payments", run_machine)):
+        for label, machine in machines:
             run = machine(machine_profile, seed=0)
             if not run.passed:
                 first = (run.failure.strip().splitlines() or ["failed"])[0]

@@ -1,4 +1,9 @@
-"""``plasma-spec bench``: reference node throughput, against the spec and the signature bound."""
+"""``plasma-spec bench``: reference node throughput, against the spec and the signature bound.
+
+``plasma-spec bench --finality`` measures committee finality instead: commit
+latency and throughput of four replica processes
+(``reference.benchmarks.finality``).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ import json
 import sys
 import tempfile
 from dataclasses import asdict
+from pathlib import Path
 
 from cli.failures import positive_float, positive_int
+from reference.benchmarks.finality import format_finality_report, run_finality_benchmark
 from reference.benchmarks.runs import BenchmarkSettings, format_report, run_benchmarks
 
 MAX_SIZE = 10_000_000
@@ -31,8 +38,26 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def run_finality_bench(arguments: argparse.Namespace) -> int:
+    """Run the committee finality benchmark and print its numbers (or JSON)."""
+    with tempfile.TemporaryDirectory(prefix="plasma-bench-") as directory:
+        measurement = run_finality_benchmark(
+            Path(directory),
+            arguments.finality_seconds,
+            progress=lambda line: print(f"... {line}", file=sys.stderr, flush=True),
+        )
+    if arguments.json:
+        document = {**asdict(measurement), "throughput": measurement.throughput}
+        print(json.dumps(document, indent=2))
+    else:
+        print(format_finality_report(measurement))
+    return 0
+
+
 def run_bench(arguments: argparse.Namespace) -> int:
     """Run the benchmarks and print the table (or JSON)."""
+    if arguments.finality:
+        return run_finality_bench(arguments)
     settings = BenchmarkSettings(
         transaction_counts=arguments.transactions,
         exit_counts=arguments.exits,
@@ -73,7 +98,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "Measure block validation and exit processing throughput of the reference node "
             "and of the spec on the same work, for payments and for Plasma Cash coins, beside "
             "this machine's secp256k1 public-key recovery rate (the bound on signature "
-            "checking). Spec runs whose projected time exceeds --spec-budget are skipped."
+            "checking). Spec runs whose projected time exceeds --spec-budget are skipped. "
+            "With --finality, measure instead the commit latency and throughput of a committee "
+            "of four replica processes for --finality-seconds."
         ),
     )
     parser.add_argument(
@@ -109,6 +136,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=120.0,
         metavar="SECONDS",
         help="skip a spec run projected to take longer (default: 120)",
+    )
+    parser.add_argument(
+        "--finality",
+        action="store_true",
+        help="measure committee finality (4 replica processes) instead: commit latency, blocks/s",
+    )
+    parser.add_argument(
+        "--finality-seconds",
+        type=positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="length of the --finality measuring window (default: 10)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(run=run_bench)

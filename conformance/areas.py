@@ -13,7 +13,12 @@ operation union and its state transition:
   canonical bytes of the last value decoded; a
   :class:`~spec.codec.Decode` step decodes bytes as a named type
   (:data:`~spec.codec.CODEC_TYPES`) and re-encodes them, so every type of
-  the protocol, states included, can be checked on its own bytes.
+  the protocol, states included, can be checked on its own bytes;
+- ``consensus``: one replica of a finality committee
+  (:class:`~spec.finality.node.ReplicaNode`: the replica's state with its
+  committee, its test key and the messages its last step sent), moved by
+  :data:`~spec.finality.replica.ReplicaInput` (a message in, a timer, an
+  order to propose) through ``spec.finality.node.apply_replica_input``.
 
 The area names double as capability selectors: an implementation announces
 the areas it implements and skips vectors of the others.
@@ -37,6 +42,8 @@ from spec.encoding import decode_as, is_union
 from spec.environments.interface import ChildChainSpec
 from spec.environments.registry import KINDS
 from spec.errors import Rejected, RejectionReason
+from spec.finality.node import ReplicaNode, apply_replica_input, compute_replica_node_digest
+from spec.finality.replica import ReplicaInput
 from spec.primitives import (
     Hash32,
 )
@@ -88,7 +95,12 @@ PAYMENTS_CHAIN = CHAIN_AREAS[EnvironmentKind.PAYMENTS]
 CODEC = Area("codec", bytes, Decode, apply_decode, compute_codec_digest)
 """The canonical encoding."""
 
-AREAS = {area.name: area for area in (SETTLEMENT, *CHAIN_AREAS.values(), CODEC)}
+CONSENSUS = Area(
+    "consensus", ReplicaNode, ReplicaInput, apply_replica_input, compute_replica_node_digest
+)
+"""One replica of a finality committee: replica state and messages out."""
+
+AREAS = {area.name: area for area in (SETTLEMENT, *CHAIN_AREAS.values(), CODEC, CONSENSUS)}
 """Every area, by name."""
 
 

@@ -4,7 +4,8 @@ Each area with a generator (:data:`GENERATORS`: ``settlement`` from
 :mod:`conformance.settlement_moves`, and each environment kind's child chain
 area from that kind's package: ``payments-chain`` from
 :mod:`conformance.payments.moves`, ``cash-chain`` from
-:mod:`conformance.cash.moves`) draws a list of moves with Hypothesis and
+:mod:`conformance.cash.moves`; ``consensus`` from
+:mod:`conformance.consensus_moves`) draws a list of moves with Hypothesis and
 turns it into a trace from the area's initial state. Every trace is replayed
 through the adapter like a vector (:func:`run_vector`): reset, apply each
 step, compare outcome, reason and digest with the spec (vectors without
@@ -25,9 +26,10 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from conformance.areas import CHAIN_AREAS, SETTLEMENT
+from conformance.areas import CHAIN_AREAS, CONSENSUS, SETTLEMENT
 from conformance.cash.moves import CASH_CHAIN_MOVES, build_cash_chain_trace
 from conformance.client import Implementation
+from conformance.consensus_moves import CONSENSUS_MOVES, build_consensus_trace
 from conformance.payments.moves import CHAIN_MOVES, build_chain_trace
 from conformance.readable import JsonValue
 from conformance.runner import FAILED, VectorResult, run_vector
@@ -55,6 +57,7 @@ GENERATORS = {
     CHAIN_AREAS[EnvironmentKind.CASH].name: TraceGenerator(
         CASH_CHAIN_MOVES, build_cash_chain_trace, 25
     ),
+    CONSENSUS.name: TraceGenerator(CONSENSUS_MOVES, build_consensus_trace, 25),
 }
 """The areas differential traces cover, in the order they run, by name."""
 

@@ -7,7 +7,9 @@ is a :class:`~reference.settlement.simulator.SettlementSimulator`, a
 payments child chain a
 :class:`~reference.environments.payments.ledger.ChildChainLedger`. The codec
 area, which ``reference`` shares with the spec, decodes and re-encodes with
-``spec.encoding``.
+``spec.encoding``; the consensus area, whose replica state machine the
+reference node's replicas share with the spec (``reference/__init__.py``),
+runs ``spec.finality.node.apply_replica_input``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from conformance.areas import (
     AREAS,
     CHAIN_AREAS,
     CODEC,
+    CONSENSUS,
     READABLE_ARGUMENTS,
     SETTLEMENT,
     Area,
@@ -50,6 +53,7 @@ CAPABILITIES = (
     "settlement",
     *(area.name for area in CHAIN_AREAS.values()),
     "codec",
+    "consensus",
     READABLE_ARGUMENTS,
 )
 """Everything the reference implements."""
@@ -60,29 +64,31 @@ CHAIN_AREA_KINDS = {area.name: kind for kind, area in CHAIN_AREAS.items()}
 T = TypeVar("T")
 
 
-class CodecMachine:
-    """The codec area's state: the canonical bytes of the last value decoded."""
+class SharedMachine:
+    """An area the reference shares with the spec: the codec, or one consensus replica."""
 
-    def __init__(self, state: bytes) -> None:
-        """Start from ``state``."""
+    def __init__(self, area: Area, state: Any) -> None:
+        """Start ``area`` from ``state``."""
+        self.area = area
+        """The shared area."""
         self.state = state
-        """The last value's canonical bytes."""
+        """The area's state."""
 
     def apply(self, operation: Any) -> None:
-        """Decode and re-encode, as ``spec.codec.apply_decode`` specifies.
+        """Apply one step with the area's transition (a rejection changes nothing).
 
         Raises:
-            Rejected: ``CODEC_UNKNOWN_TYPE`` or any ``ENCODING_*`` reason.
+            Rejected: as the spec does.
         """
-        self.state = CODEC.transition(self.state, operation)
+        self.state = self.area.transition(self.state, operation)
 
-    def get_state(self) -> bytes:
+    def get_state(self) -> Any:
         """Return the state."""
         return self.state
 
     def compute_digest(self) -> bytes:
         """Return the state digest."""
-        return bytes(CODEC.digest(self.state))
+        return bytes(self.area.digest(self.state))
 
 
 class ReferenceAdapter:
@@ -205,9 +211,9 @@ class ReferenceAdapter:
 
 
 def make_machine(area: Area, state: Any) -> Any:
-    """Return a fresh reference machine holding ``state`` (a codec, simulator or ledger)."""
-    if area is CODEC:
-        return CodecMachine(state)
+    """Return a fresh reference machine holding ``state`` (shared, simulator or ledger)."""
+    if area is CODEC or area is CONSENSUS:
+        return SharedMachine(area, state)
     if area is SETTLEMENT:
         return SettlementSimulator.create(Store(), state)
     kind = get_kind(CHAIN_AREA_KINDS[area.name])

@@ -23,6 +23,11 @@ from proofs.models.cash.induction import (
     iterate_cash_mutant_checks,
 )
 from proofs.models.environment import ModelConfig
+from proofs.models.finality.registry import (
+    iterate_finality_bounded_checks,
+    iterate_finality_inductive_checks,
+    iterate_finality_mutant_checks,
+)
 from proofs.models.in_flight.bmc_controls import iterate_flight_bounded_checks
 from proofs.models.in_flight.induction import iterate_flight_inductive_checks
 from proofs.models.in_flight.mutants import iterate_flight_mutant_checks
@@ -53,6 +58,7 @@ def run_z3_inductive_proofs() -> Iterator[CheckResult]:
         yield from iterate_isolation_checks(config)
     yield from iterate_cash_inductive_checks()
     yield from iterate_flight_inductive_checks()
+    yield from iterate_finality_inductive_checks()
 
 
 def run_z3_negative_controls() -> Iterator[CheckResult]:
@@ -67,6 +73,7 @@ def run_z3_negative_controls() -> Iterator[CheckResult]:
     yield run_isolation_control(config)
     yield from iterate_cash_mutant_checks()
     yield from iterate_flight_mutant_checks()
+    yield from iterate_finality_mutant_checks()
 
 
 def run_z3_bounded_checks() -> Iterator[CheckResult]:
@@ -79,6 +86,7 @@ def run_z3_bounded_checks() -> Iterator[CheckResult]:
     yield from iterate_bounded_checks()
     yield from iterate_cash_bounded_checks()
     yield from iterate_flight_bounded_checks()
+    yield from iterate_finality_bounded_checks()
 
 
 Z3_CHECKERS: list[tuple[str, Checker]] = [

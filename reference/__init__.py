@@ -17,9 +17,23 @@ state (who signed a payment's input, whether a payment spends a given output
 there, which input a competitor contests): the standard challenge's
 ``spec.environments.payments.exits.validate_spend``, and the in-flight exits'
 ``validate_in_flight_signatures``, ``validate_spend_of``,
-``get_contested_input`` and ``get_signer_of_input``. Restating them word for
-word would add a copy and no evidence (see
-``reference.environments.payments.exit_game`` and its in-flight siblings).
+``get_contested_input`` and ``get_signer_of_input``; and committee finality's
+pure checks, functions of a committee and the blocks, certificates and
+signatures an operation carries: ``spec.finality.committee.validate_committee``
+(registration), ``spec.finality.commit.validate_commit_proof`` and
+``spec.finality.messages``' ``compute_block_hash`` and
+``compute_genesis_hash`` (certified blocks and conflicting commits). Restating
+them word for word would add a copy and no evidence (see
+``reference.environments.payments.exit_game`` and its in-flight siblings, and
+``reference.settlement.certified``). The replicated node of committee
+finality (:mod:`reference.finality`) goes further on purpose: each replica
+process runs the spec's pure replica machine,
+``spec.finality.replica_steps.process_replica_input`` (with
+``get_proposal_justification`` to know when to propose), on every input.
+What the reference adds around it is what the spec leaves out: processes,
+loopback TCP and framing, a pacemaker, and persistence of each step before
+its messages are sent; a second copy of the voting rule would only be a
+second place for it to be wrong.
 
 The layout follows the architecture (each package's docstring says more):
 
@@ -46,6 +60,9 @@ The layout follows the architecture (each package's docstring says more):
 - :mod:`reference.node`: a data directory holding the simulator and one
   ledger per environment, chosen by its kind, and its JSON-lines control
   server (``python -m reference.node.server DIR``, used by the crash-safety test);
+- :mod:`reference.finality`: committee finality's replicated node: one
+  process per replica, loopback TCP, a SQLite file each (``plasma-spec
+  devnet --finality``, ``plasma-spec bench --finality``);
 - :mod:`reference.devnet`: the local demo behind ``plasma-spec devnet``;
 - :mod:`reference.benchmarks`: ``plasma-spec bench``.
 """

@@ -14,11 +14,14 @@ Reading order:
    ``spec.environments.payments``: the payments kind (transactions, child
    chain, exit game); ``spec.environments.cash``: the Plasma Cash kind (coins,
    sparse-tree blocks, child chain, per-coin exit game).
-6. ``spec.digest``: canonical state digests.
-7. ``spec.invariants``: the invariant catalog.
+6. ``spec.finality``: committee finality (Fast HotStuff): committees and
+   quorums, messages and certificates, the voting and commit rules, the
+   replica state machine; ``spec.settlement.certified`` accepts its blocks.
+7. ``spec.digest``: canonical state digests.
+8. ``spec.invariants``: the invariant catalog.
 """
 
-SPEC_VERSION = "0.3.0"
+SPEC_VERSION = "0.4.0"
 """Version of the specification; conformance vectors name it.
 
 0.2.0 added the Plasma Cash kind: the preset's ``coin_tree_depth``, each
@@ -30,4 +33,10 @@ settlement operations 13 to 19, the payments records' in-flight exits and
 finalized marks, each standard exit's ``output_id`` and the ``skipped``
 status, the rules' ``processing_bounty``, ``ProcessExits.sender``, and a
 challenging transaction must have the shape of a payment.
+
+0.4.0 added committee finality (``spec.finality``, Fast HotStuff):
+``RegisterEnvironment.committee``, each environment's ``finality`` record,
+settlement operations 20 (``SubmitCertifiedBlock``) and 21
+(``ReportConflictingCommits``), and the reasons of committees,
+certificates, voting, replicas and certified blocks.
 """

@@ -7,7 +7,9 @@ fee claims, exits with real inclusion proofs, challenges with real spends,
 time, processing, and in-flight exits: ``tests.crash_in_flight``) on two
 payments environments, and a Plasma Cash history on a third
 (``tests.crash_cash``: mints, transfers, exits, challenges, answers,
-finalizations), with some invalid requests mixed in, and records each
+finalizations), a committee environment's certified blocks, deposits and
+conflict reports on a fourth (``tests.crash_finality``), with some invalid
+requests mixed in, and records each
 request as the JSON line the server reads. :func:`replay` then applies the
 requests to the spec alone and returns what must be committed after each one.
 """
@@ -71,6 +73,7 @@ from spec.settlement.operations import (
 from spec.settlement.state import EnvironmentKind, ExitStatus, SettlementState
 from spec.settlement.transition import OPERATIONS, Operation, state_transition
 from tests.crash_cash import CASH_ACTIONS, CASH_ENVIRONMENT, CASH_OPERATOR, step_request
+from tests.crash_finality import FINALITY_ACTIONS, register_committee_environment
 from tests.crash_in_flight import IN_FLIGHT_ACTIONS
 
 Request = dict[str, Any]
@@ -302,6 +305,7 @@ ACTIONS = (
     advance,
     *CASH_ACTIONS,
     *IN_FLIGHT_ACTIONS,
+    *FINALITY_ACTIONS,
 )
 """Actions drawn at each step (repeats weigh the draw)."""
 
@@ -311,7 +315,7 @@ def build_workload(
 ) -> tuple[SettlementState, list[Request]]:
     """Return a genesis and a seeded list of requests: a plausible history with bad requests.
 
-    The three environments (two payments, one Cash) are registered by the
+    The four environments (two payments, one Cash, one with a committee) are registered by the
     first requests, or, with ``environments_at_genesis``, are in the genesis
     already (out of quarantine), so that the node loads them with the genesis.
     """
@@ -323,6 +327,7 @@ def build_workload(
         env = len(model.settlement.environments) - 1
         model.chains[env] = compute_chain_genesis(model.settlement, env)
     assert len(model.chains) == CASH_ENVIRONMENT + 1
+    register_committee_environment(model)
     model.settle(AdvanceTime(model.settlement.time + TINY.quarantine_period))
     genesis = make_genesis()
     if environments_at_genesis:

@@ -10,8 +10,6 @@ without its claim), so the catalog cannot drift from the checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pytest
 
 from proofs.crosshair.checks import TWIN_COMPARISONS
@@ -21,14 +19,10 @@ from proofs.models.in_flight.bmc import FLIGHT_BMC_DEPTH, FLIGHT_BMC_OUTPUTS
 from proofs.models.mutants import MUTANTS, get_control_invariant
 from proofs.models.payments.bmc import BMC_DEPTH, BMC_SLOTS
 from proofs.results import CheckResult, Method
-from proofs.runner import (
-    run_z3_bounded_checks,
-    run_z3_inductive_proofs,
-    run_z3_negative_controls,
-)
 from spec.invariants.catalog import CATALOG, get_invariant
 from spec.invariants.checks import Checker, describe_check
 from spec.invariants.entry import Invariant
+from tests.proof_results import get_z3_results
 
 
 def control_name(result: CheckResult) -> str:
@@ -43,13 +37,12 @@ def is_bounded_control(result: CheckResult) -> bool:
 
 @pytest.fixture(scope="module")
 def z3_results() -> list[CheckResult]:
-    """Return every Z3 result (inductive, bounded and controls)."""
-    runs: Iterable[CheckResult] = [
-        *run_z3_inductive_proofs(),
-        *run_z3_bounded_checks(),
-        *run_z3_negative_controls(),
-    ]
-    return list(runs)
+    """Return every Z3 result (inductive, bounded and controls), shared with ``test_proofs``.
+
+    From CI's ``prove --json`` report of this very code, else run once for
+    the session (``tests.proof_results``).
+    """
+    return get_z3_results()
 
 
 def claims(invariant: Invariant, checker: Checker) -> bool:
@@ -74,7 +67,12 @@ def test_z3_claims_match_the_proofs(invariant: Invariant, z3_results: list[Check
     assert claims(invariant, Checker.Z3_INDUCTIVE) == (Method.INDUCTIVE in methods)
     bounded_claims = any(
         claims(invariant, checker)
-        for checker in (Checker.Z3_BOUNDED, Checker.Z3_BOUNDED_CASH, Checker.Z3_BOUNDED_IN_FLIGHT)
+        for checker in (
+            Checker.Z3_BOUNDED,
+            Checker.Z3_BOUNDED_CASH,
+            Checker.Z3_BOUNDED_IN_FLIGHT,
+            Checker.BOUNDED_FINALITY,
+        )
     )
     assert bounded_claims == (Method.BMC in methods)
     controls = [r for r in mine if r.method == Method.NEGATIVE_CONTROL]

@@ -184,7 +184,7 @@ def test_area_the_implementation_lacks_is_skipped_and_counted(
     """Given the reference announcing every capability but payments-chain.
 
     When conform runs differential traces,
-    Then the settlement and cash-chain traces run, the payments-chain ones are
+    Then the settlement, cash-chain and consensus traces run, the payments-chain ones are
     skipped and counted as skipped, and it exits 0.
     """
     assert conform(f"{FAULTY} without-payments-chain", tmp_path, "--traces", "5") == 0
@@ -194,4 +194,5 @@ def test_area_the_implementation_lacks_is_skipped_and_counted(
         "Differential traces, payments-chain: skipped (lacks capability payments-chain)" in output
     )
     assert "Differential traces, cash-chain: 5 (" in output
-    assert "Differential areas: 2 run, 1 skipped" in output
+    assert "Differential traces, consensus: 5 (" in output
+    assert "Differential areas: 3 run, 1 skipped" in output

@@ -11,13 +11,14 @@ import pytest
 from conformance.areas import SETTLEMENT, run_step
 from conformance.cases import Case, list_cases
 from conformance.schema import validate_vector
-from conformance.suite import build_suite, load_vectors, write_suite
+from conformance.suite import load_vectors, write_suite
 from conformance.trace import compute_content_hash, make_vector
 from spec.environments.payments.marks import get_payments_records
 from spec.errors import RejectionReason
 from spec.presets import FULL, PRESETS, TINY
 from spec.primitives import Uint64
 from spec.settlement.state import SettlementState
+from tests.test_conformance_harness import get_tiny_suite
 
 CASE_BY_NAME = {case.name: case for case in list_cases()}
 CASES = [(preset, case) for preset in PRESETS.values() for case in list_cases(preset)]
@@ -50,7 +51,7 @@ def test_tiny_suite_reaches_every_reason_and_is_written_valid(tmp_path: Path) ->
     Then its coverage misses no rejection reason, every written vector is schema-valid
     with the content hash of its content, and the coverage report is written too.
     """
-    suite = build_suite(TINY)
+    suite = get_tiny_suite()
     assert suite.coverage.missed_reasons() == []
     assert set(suite.coverage.reasons) == {reason.value for reason in RejectionReason}
     hit, total = suite.coverage.total_spec_lines()
@@ -64,7 +65,7 @@ def test_tiny_suite_reaches_every_reason_and_is_written_valid(tmp_path: Path) ->
     reasons = len(RejectionReason)
     assert f"{reasons} of {reasons} reached" in (tmp_path / "coverage.txt").read_text()
     areas = {vector["area"] for _, vector in vectors}
-    assert areas == {"settlement", "payments-chain", "cash-chain", "codec"}
+    assert areas == {"settlement", "payments-chain", "cash-chain", "codec", "consensus"}
 
 
 def test_full_suite_omits_only_the_oversized_block() -> None:

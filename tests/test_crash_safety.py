@@ -20,8 +20,9 @@ genesis loads (with and without environments), ledger creation, deposits,
 blocks, exit starts, challenges, processing with payouts, and exits applied
 to the child chains, for payments and for Plasma Cash (mints, transfers, coin
 exits, spent-coin and history challenges and answers, finalizations, and the
-coins they retire, through the node's ``step`` command). Killed processes are
-forked from a fork server that has imported the node already
+coins they retire, through the node's ``step`` command), and a committee
+environment's registration and certified blocks (``tests/crash_finality.py``).
+Killed processes are forked from a fork server that has imported the node already
 (``tests/crash_processes.py``); those killed by the timer, and the final check,
 are started as ``python -m reference.node.server``.
 """
@@ -292,8 +293,8 @@ def test_failpoints_are_found_in_the_code() -> None:
     """Given the reference implementation's source.
 
     When its failpoint calls are collected
-    Then there are some in the store, the settlement steps, both kinds' exit games (the
-    payments in-flight exits and merged queue included) and ledgers.
+    Then there are some in the store, the settlement steps (certified blocks included), both
+    kinds' exit games (the payments in-flight exits and merged queue included) and ledgers.
     """
     modules = {name.split(":")[0] for name in find_failpoints()}
     assert {
@@ -301,6 +302,7 @@ def test_failpoints_are_found_in_the_code() -> None:
         "reference.settlement.steps",
         "reference.settlement.exits",
         "reference.settlement.export",
+        "reference.settlement.certified",
         "reference.environments.payments.ledger",
         "reference.environments.payments.in_flight",
         "reference.environments.payments.piggybacks",

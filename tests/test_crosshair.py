@@ -10,9 +10,7 @@ tables and on the output parser.
 from __future__ import annotations
 
 import inspect
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -22,16 +20,12 @@ from proofs.crosshair.checks import (
     judge_entry_point,
     judge_negative_control,
     parse_check_output,
-    run_crosshair_checks,
 )
 from proofs.crosshair.contracts import ENTRY_POINTS
 from proofs.crosshair.mutants import NEGATIVE_CONTROLS, NegativeControl
-from proofs.report import load_family_results
 from proofs.results import CheckResult, Method, Outcome
 from spec.invariants.catalog import CATALOG
-
-ROOT = Path(__file__).resolve().parent.parent
-"""The repository root."""
+from tests.proof_results import get_family_results
 
 CROSSHAIR_FAMILY = "CrossHair contracts"
 """The label of the CrossHair family in ``proofs.runner.CHECKERS`` (and in prove's report)."""
@@ -63,9 +57,7 @@ def results() -> list[CheckResult]:
     results are used instead of running the same checks on the same code
     again; ``proofs.report`` refuses a report of any other code or tools.
     """
-    report = Path(os.environ.get("PLASMA_SPEC_PROVE_JSON", ROOT / "docs/_build/prove.json"))
-    reused = load_family_results(report, CROSSHAIR_FAMILY)
-    return reused if reused is not None else run_crosshair_checks()
+    return list(get_family_results(CROSSHAIR_FAMILY))
 
 
 def test_every_check_passes_and_every_control_is_caught(results: list[CheckResult]) -> None:

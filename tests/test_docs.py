@@ -62,25 +62,39 @@ SAMPLE_REPORT = {
 """A small ``plasma-spec prove --json`` report for the HTML build to show."""
 
 
-def run_sphinx(builder: str, output: Path, environment: dict[str, str]) -> None:
-    """Run one Sphinx build with warnings as errors; fail the test on a non-zero exit."""
+def start_sphinx(builder: str, output: Path, environment: dict[str, str]) -> subprocess.Popen[str]:
+    """Start one Sphinx build, warnings as errors, with its own doctree cache; return it."""
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", builder]
-    command += ["-d", str(output / "doctrees"), str(DOCS), str(output / builder)]
-    run = subprocess.run(
-        command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False
+    command += ["-d", str(output / f"doctrees-{builder}"), str(DOCS), str(output / builder)]
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    assert run.returncode == 0, f"sphinx -b {builder} failed:\n{run.stdout}\n{run.stderr}"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the HTML site (with a sample prove report) and run the doctests; return the HTML."""
+    """Build the HTML site (with a sample prove report) and run the doctests; return the HTML.
+
+    The two builds are independent (each has its own doctree cache), so they
+    run at the same time, one per core; the fixture fails if either exits
+    non-zero, showing what it printed.
+    """
     output = tmp_path_factory.mktemp("docs")
     report = output / "prove.json"
     report.write_text(json.dumps(SAMPLE_REPORT), encoding="utf-8")
-    environment = {**os.environ, "PLASMA_SPEC_PROVE_JSON": str(report)}
-    run_sphinx("html", output, environment)
-    run_sphinx("doctest", output, {**os.environ, "PLASMA_SPEC_PROVE_JSON": ""})
+    builds = {
+        "html": start_sphinx("html", output, {**os.environ, "PLASMA_SPEC_PROVE_JSON": str(report)}),
+        "doctest": start_sphinx("doctest", output, {**os.environ, "PLASMA_SPEC_PROVE_JSON": ""}),
+    }
+    printed = {builder: build.communicate() for builder, build in builds.items()}
+    for builder, build in builds.items():
+        stdout, stderr = printed[builder]
+        assert build.returncode == 0, f"sphinx -b {builder} failed:\n{stdout}\n{stderr}"
     return output / "html"
 
 

@@ -2,11 +2,12 @@
 
 This is the CI run of ``plasma-spec mutate``: each mutant runs in its own
 process against the attack scenarios and the stateful adversarial tests (the
-Cash machine, then the payments machine, each under its ``mutation`` profile:
-deterministic, no shrinking). The Plasma Cash mutants (``cash-*``) must be
-caught by the Cash machine and by a Cash scenario; each mutant restating a
-production MoreVP bug (in-flight exits) must be caught by the payments
-machine and by the scenario that restates the bug.
+machine of the mutant's area first, the Cash machine for a ``cash-*`` mutant and
+the payments machine for any other, then the other machine unless the first
+failed; each under its ``mutation`` profile: deterministic, no shrinking). The
+Plasma Cash mutants (``cash-*``) must be caught by the Cash machine and by a
+Cash scenario; each mutant restating a production MoreVP bug (in-flight exits)
+must be caught by the payments machine and by the scenario that restates the bug.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def test_cash_mutants_are_caught_by_the_cash_machine_and_a_scenario(
 ) -> None:
     """Given the report, When the Cash mutants' outcomes are read.
 
-    Then the Cash machine failed under each (it runs first), and so did a Cash scenario.
+    Then the Cash machine failed under each (it runs first for them), and so did a Cash scenario.
     """
     outcomes = {outcome.name: outcome for outcome in report.outcomes}
     for name in CASH_MUTANTS:

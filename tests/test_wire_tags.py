@@ -41,12 +41,23 @@ GOLDEN_UNION_TAGS: dict[str, dict[str, int]] = {
         "ChallengeInFlightInputSpent": 17,
         "ChallengeInFlightOutputSpent": 18,
         "DeleteInFlightExit": 19,
+        "SubmitCertifiedBlock": 20,
+        "ReportConflictingCommits": 21,
     },
     "BlockTransaction": {"SignedTransaction": 0, "FeeClaim": 1, "DepositTransaction": 2},
     "ChainOperation": {"ApplyDeposit": 0, "ApplyBlock": 1, "ApplyExit": 2},
     "KindRecords": {"PaymentsRecords": 0, "CashRecords": 1},
     "CoinLeaf": {"CoinMint": 0, "SignedTransfer": 1},
     "CashChainOperation": {"ApplyMint": 0, "ApplyCoinBlock": 1, "ApplyCoinExit": 2},
+    "Justification": {"QuorumCertificate": 0, "AggregateCertificate": 1},
+    "ReplicaInput": {
+        "ReceiveProposal": 0,
+        "ReceiveVote": 1,
+        "ReceiveTimeout": 2,
+        "FireTimer": 3,
+        "Propose": 4,
+    },
+    "Message": {"Proposal": 0, "Vote": 1, "Timeout": 2},
 }
 """Union name -> variant name -> tag."""
 
@@ -71,6 +82,9 @@ UNION_NAMES = {
     frozenset(GOLDEN_UNION_TAGS["KindRecords"]): "KindRecords",
     frozenset(GOLDEN_UNION_TAGS["CoinLeaf"]): "CoinLeaf",
     frozenset(GOLDEN_UNION_TAGS["CashChainOperation"]): "CashChainOperation",
+    frozenset(GOLDEN_UNION_TAGS["Justification"]): "Justification",
+    frozenset(GOLDEN_UNION_TAGS["ReplicaInput"]): "ReplicaInput",
+    frozenset(GOLDEN_UNION_TAGS["Message"]): "Message",
 }
 """A union's name, by the names of its variants."""
 

@@ -4,8 +4,10 @@ from conformance.case_library import (
     cash_cases,
     cash_chain_cases,
     cash_history_cases,
+    certified_cases,
     chain_cases,
     codec_cases,
+    consensus_cases,
     exit_cases,
     in_flight_cases,
     in_flight_challenge_cases,
@@ -19,10 +21,12 @@ MODULES = (
     in_flight_cases,
     in_flight_challenge_cases,
     in_flight_processing_cases,
+    certified_cases,
     chain_cases,
     codec_cases,
     cash_cases,
     cash_history_cases,
     cash_chain_cases,
+    consensus_cases,
 )
 """Case modules, in the order their cases are listed."""

@@ -184,9 +184,9 @@ def operation_bytes_with_trailing_byte(preset: Preset) -> TraceBuilder:
 
 @case(RejectionReason.ENCODING_INVALID_TAG)
 def operation_bytes_with_unknown_variant(preset: Preset) -> TraceBuilder:
-    """Operation tag 20 names no operation (there are twenty, tagged 0 to 19)."""
+    """Operation tag 22 names no operation (there are twenty-two, tagged 0 to 21)."""
     builder = start_settlement(preset)
-    builder.apply_bytes(b"\x14" + make_deposit_bytes()[1:])
+    builder.apply_bytes(b"\x16" + make_deposit_bytes()[1:])
     return builder
 
 

@@ -9,6 +9,8 @@ An operation goes through three layers, each in one place:
    transaction with the journal entry;
 2. the step: :mod:`reference.settlement.steps` (registration, deposits,
    blocks, time, and ``ProcessExits``, handed to the environment's kind),
+   :mod:`reference.settlement.certified` (a committee environment's certified
+   blocks and conflicting commits),
    :mod:`reference.settlement.exits` (what every kind's exits share, and the
    queue of standard exits alone), or a kind's exit game
    (``reference.environments.payments.exit_game``, ``.in_flight``,
@@ -21,8 +23,10 @@ An operation goes through three layers, each in one place:
    (:mod:`reference.settlement.environment_tables`), exits and their queues
    (:mod:`reference.settlement.exit_tables`), the Plasma Cash records:
    coins, coin exits and history challenges (:mod:`reference.settlement.coin_tables`),
-   and the payments records: in-flight exits, their queue entries and the
-   finalized marks (:mod:`reference.settlement.in_flight_tables`).
+   the payments records: in-flight exits, their queue entries and the
+   finalized marks (:mod:`reference.settlement.in_flight_tables`), and the
+   committees, halted flags and certified maps
+   (:mod:`reference.settlement.finality_tables`).
 
 Beside them: :mod:`reference.settlement.export` loads and exports whole spec
 states, and :mod:`reference.settlement.digest` hashes the state as the

@@ -20,7 +20,9 @@ exitable time ‖ status ‖ paid), deposited and withdrawn (count, then token �
 amount), bonds held, and the kind's records: the ``KindRecords`` union tag,
 then what the kind's row streams (``ReferenceKind.encode_records``: in-flight
 exits and finalized marks for payments, coins, coin exits and challenges for
-Cash).
+Cash), and last the ``finality`` option: ``0x00``, or ``0x01``, the committee
+(stored encoded), the certified map (count, then number ‖ hash) and the halted
+flag (``reference.settlement.finality_tables``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from Crypto.Hash import keccak
 
 from reference.columns import encode_count, store_u64
 from reference.environments.registry import get_kind
+from reference.settlement.finality_tables import encode_finality
 from reference.settlement.tables import SettlementTables
 from spec.digest import SETTLEMENT_DIGEST_DOMAIN
 from spec.encoding import get_enum_tags, get_union_tags
@@ -139,6 +142,7 @@ def encode_environments(connection: sqlite3.Connection) -> Iterable[bytes]:
         yield held
         yield RECORDS_TAGS[kind]
         yield from get_kind(EnvironmentKind(kind)).encode_records(connection, identifier)
+        yield from encode_finality(connection, identifier)
 
 
 def compute_state_digest(connection: sqlite3.Connection) -> Hash32:

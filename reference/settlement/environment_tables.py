@@ -313,6 +313,15 @@ class EnvironmentTables:
             make_block_row(environment_id, number, record),
         )
 
+    def write_block(self, environment_id: int, number: Uint64, record: BlockRecord) -> None:
+        """Set the block log entry at a number, replacing one there (as ``with_entry`` does)."""
+        self.connection.execute(
+            "INSERT INTO settlement_blocks (environment_id, number, kind, root, timestamp) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (environment_id, number) DO UPDATE SET "
+            "kind = excluded.kind, root = excluded.root, timestamp = excluded.timestamp",
+            make_block_row(environment_id, number, record),
+        )
+
     # Ledgers
 
     def read_ledger(self, environment_id: int, token: Address) -> LedgerEntry:

@@ -2,9 +2,10 @@
 
 :func:`load_state` bulk-inserts any settlement state (``executemany`` per
 table), computing once the counters the simulator keeps instead of scanning
-(last child block number, last block number, exit count), and each
-environment's kind records through its kind's row. :func:`export_state`
-reads every table back into the spec's frozen dataclasses, so that the spec's
+(last child block number, last block number, exit count), each
+environment's kind records through its kind's row, and a committee
+environment's record (``reference.settlement.finality_tables``).
+:func:`export_state` reads every table back into the spec's frozen dataclasses, so that the spec's
 own ``compute_settlement_digest`` hashes the simulator's state; loading a
 state and exporting it gives an equal state.
 
@@ -30,6 +31,7 @@ from reference.settlement.environment_tables import (
     store_optional_u256,
 )
 from reference.settlement.exit_tables import EXIT_COLUMNS, load_exit, make_exit_row
+from reference.settlement.finality_tables import export_finality, load_finality
 from reference.settlement.tables import SettlementTables, create_tables, write_header
 from reference.store import failpoint
 from spec.encoding import encode
@@ -97,7 +99,7 @@ def load_state(connection: sqlite3.Connection, state: SettlementState) -> None:
 def load_environment_rows(
     connection: sqlite3.Connection, environment_id: int, environment: Environment
 ) -> None:
-    """Insert one environment, its block log, its ledgers, its exits and its kind's records."""
+    """Insert one environment, its block log, ledgers, exits, kind's records and committee."""
     connection.execute(
         f"INSERT INTO settlement_environments ({ENVIRONMENT_COLUMNS}) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -119,6 +121,7 @@ def load_environment_rows(
         (make_exit_row(environment_id, int(i), exit) for i, exit in environment.exits.items()),
     )
     get_kind(environment.kind).load_records(connection, environment_id, environment.kind_records)
+    load_finality(connection, environment_id, environment.finality)
 
 
 # Exporting
@@ -139,6 +142,7 @@ def export_state(connection: sqlite3.Connection, preset: Preset) -> SettlementSt
     blocks = export_blocks(connection)
     exits = export_exits(connection)
     deposited, withdrawn = export_ledgers(connection)
+    finality = export_finality(connection)
     exported = tuple(
         Environment(
             operator=row.operator,
@@ -151,6 +155,7 @@ def export_state(connection: sqlite3.Connection, preset: Preset) -> SettlementSt
             withdrawn=withdrawn[row.environment_id],
             bonds_held=row.bonds_held,
             kind_records=get_kind(row.kind).export_records(connection, row.environment_id),
+            finality=finality.get(row.environment_id),
         )
         for row in environments
     )

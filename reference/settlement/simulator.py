@@ -23,11 +23,11 @@ Dispatch: :meth:`SettlementSimulator.apply` finds the operation's step in
 operation table (``spec.settlement.transition.OPERATIONS``).
 :func:`compute_step_table` builds it from the steps every environment shares
 (:data:`CORE_STEPS`: ``reference.settlement.steps``, whose ``ProcessExits``
-step hands each queue to its environment's kind) and the steps each kind adds
-(its exit game, from ``reference.environments.registry``),
-and refuses it unless its operation types are exactly the spec table's. A
-step reads and writes the state only through
-:class:`~reference.settlement.tables.SettlementTables`.
+step hands each queue to its environment's kind, and the committee
+environments' ``reference.settlement.certified``) and the steps each kind
+adds (its exit game, from ``reference.environments.registry``), and refuses
+it unless its operation types are exactly the spec table's. A step reads and
+writes the state only through :class:`~reference.settlement.tables.SettlementTables`.
 
 Atomicity: each operation runs in one
 :meth:`~reference.store.Store.transaction` (state changes and the journal
@@ -35,8 +35,7 @@ entry together). A rejection or a crash leaves the database as it was. The
 simulator keeps nothing in memory but the preset, which never changes, so a
 simulator reopened from its file (:meth:`SettlementSimulator.open`) is the
 same simulator. Loading and exporting whole states is
-``reference.settlement.export``; the streamed state digest,
-``reference.settlement.digest``.
+``reference.settlement.export``; the streamed digest, ``.digest``.
 
 Loaded states: :meth:`SettlementSimulator.create` takes any
 ``SettlementState``. Where a loaded state breaks the protocol's own
@@ -51,8 +50,10 @@ from collections.abc import Mapping
 
 from reference.environments.interface import SettlementStep
 from reference.environments.registry import KINDS, get_kind
+from reference.settlement.certified import report_conflicting_commits, submit_certified_block
 from reference.settlement.digest import compute_state_digest
 from reference.settlement.export import export_state, load_state
+from reference.settlement.finality_tables import compute_registered_finality
 from reference.settlement.steps import (
     advance_time,
     deposit,
@@ -73,7 +74,9 @@ from spec.settlement.operations import (
     Deposit,
     ProcessExits,
     RegisterEnvironment,
+    ReportConflictingCommits,
     SubmitBlock,
+    SubmitCertifiedBlock,
 )
 from spec.settlement.state import BlockRecord, Environment, EnvironmentRules, Exit, SettlementState
 from spec.settlement.transition import OPERATIONS, Operation
@@ -84,6 +87,8 @@ CORE_STEPS: Mapping[type, SettlementStep] = {
     SubmitBlock: submit_block,
     ProcessExits: process_exit_queue,
     AdvanceTime: advance_time,
+    SubmitCertifiedBlock: submit_certified_block,
+    ReportConflictingCommits: report_conflicting_commits,
 }
 """Steps of the operations every environment kind shares, by operation type."""
 
@@ -244,7 +249,7 @@ class SettlementSimulator:
         return self.tables.get_environment(environment_id).bonds_held
 
     def get_environment_as_registered(self, environment_id: Uint64) -> Environment:
-        """Return an environment as it was registered: no blocks, exits, ledgers or records yet.
+        """Return an environment as registered: no blocks, exits, ledgers, records or certified yet.
 
         Its operator, kind, rules and registration time are what a kind's child
         chain genesis is computed from (``ChildChainSpec.compute_genesis``).
@@ -264,6 +269,7 @@ class SettlementSimulator:
             withdrawn={},
             bonds_held=Uint256(0),
             kind_records=get_kind(row.kind).spec.compute_genesis_records(),
+            finality=compute_registered_finality(self.tables.read_committee(row.environment_id)),
         )
 
     def get_block(self, environment_id: Uint64, number: Uint64) -> BlockRecord | None:

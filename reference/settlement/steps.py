@@ -2,10 +2,12 @@
 
 Each step checks its operation with the rules of the matching
 ``spec.settlement`` module (``environments``, ``deposits``, ``blocks``,
-``time``), in the same order and with the same rejection reasons, then writes
-the change through :class:`~reference.settlement.tables.SettlementTables`.
-Values that the spec computes by scanning (the last child block number, the
-last block number) are read from the environment's counters instead; sums
+``time``; a committee environment's certified blocks are in
+``reference.settlement.certified``), in the same order and with the same
+rejection reasons, then writes the change through
+:class:`~reference.settlement.tables.SettlementTables`. Values that the
+spec computes by scanning (the last child block number, the last block
+number) are read from the environment's counters instead; sums
 use the spec's checked ``Uint`` arithmetic, so ``INTEGER_OVERFLOW`` is raised
 exactly where the spec raises it.
 
@@ -26,6 +28,7 @@ from reference.settlement.environment_tables import EnvironmentRow, LedgerEntry,
 from reference.settlement.tables import SettlementTables
 from reference.store import failpoint
 from spec.errors import RejectionReason, require
+from spec.finality.committee import validate_committee
 from spec.presets import Preset
 from spec.primitives import Uint64, Uint256
 from spec.settlement.operations import (
@@ -65,13 +68,20 @@ def validate_rules(preset: Preset, rules: EnvironmentRules) -> None:
 def register_environment(
     tables: SettlementTables, preset: Preset, operation: RegisterEnvironment
 ) -> None:
-    """Add a new environment under the next id, registered now.
+    """Add a new environment under the next id, registered now, with its committee if any.
+
+    The committee is checked with the spec's own pure check
+    (``spec.finality.committee.validate_committee``, see ``reference``).
 
     Raises:
         Rejected: ``FINALIZATION_PERIOD_TOO_SHORT``, ``EXIT_BOND_TOO_LOW``,
-            ``DEPOSIT_LIMIT_ZERO``, ``PROCESSING_BOUNTY_ABOVE_BOND``.
+            ``DEPOSIT_LIMIT_ZERO``, ``PROCESSING_BOUNTY_ABOVE_BOND``, and with a
+            committee ``COMMITTEE_EMPTY``, ``COMMITTEE_TOO_LARGE``,
+            ``COMMITTEE_NOT_ORDERED``, ``COMMITTEE_ZERO_STAKE``, ``INTEGER_OVERFLOW``.
     """
     validate_rules(preset, operation.rules)
+    if operation.committee is not None:
+        validate_committee(operation.committee)
     row = EnvironmentRow(
         environment_id=tables.count_environments(),
         operator=operation.operator,
@@ -84,6 +94,9 @@ def register_environment(
         bonds_held=Uint256(0),
     )
     tables.insert_environment(row)
+    if operation.committee is not None:
+        failpoint()
+        tables.insert_committee(row.environment_id, operation.committee)
 
 
 # Deposits
@@ -94,12 +107,18 @@ def deposit(tables: SettlementTables, preset: Preset, operation: Deposit) -> Non
 
     Raises:
         Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_IN_QUARANTINE``,
-            ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``, ``TOO_MANY_DEPOSITS``,
-            any reason of the kind's ``record_deposit`` (Cash: ``COIN_TREE_FULL``),
-            ``INSUFFICIENT_FUNDS``, ``INTEGER_OVERFLOW`` (block numbers, the vault's ledger).
+            ``ENVIRONMENT_HALTED``, ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``,
+            ``TOO_MANY_DEPOSITS``, any reason of the kind's ``record_deposit`` (Cash:
+            ``COIN_TREE_FULL``), ``INSUFFICIENT_FUNDS``, ``INTEGER_OVERFLOW`` (block
+            numbers, the vault's ledger).
     """
     time = tables.read_time()
     environment = tables.get_active_environment(preset, time, operation.environment_id)
+    # Verify no conflicting commits halted the environment (its child chain is no longer trusted)
+    require(
+        tables.read_halted(environment.environment_id) is not True,
+        RejectionReason.ENVIRONMENT_HALTED,
+    )
     # Verify the deposit creates value
     require(operation.amount > 0, RejectionReason.DEPOSIT_AMOUNT_ZERO)
     # Verify the deposit is within the environment's limit
@@ -139,13 +158,16 @@ def submit_block(tables: SettlementTables, preset: Preset, operation: SubmitBloc
 
     Raises:
         Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_IN_QUARANTINE``,
-            ``NOT_OPERATOR``, ``BLOCK_ALREADY_COMMITTED``, ``BLOCK_NUMBER_UNEXPECTED``,
+            ``CERTIFICATE_REQUIRED``, ``NOT_OPERATOR``, ``BLOCK_ALREADY_COMMITTED``,
+            ``BLOCK_NUMBER_UNEXPECTED``,
             ``INTEGER_OVERFLOW`` (the next child block number).
     """
     time = tables.read_time()
     environment = tables.get_active_environment(preset, time, operation.environment_id)
     identifier = environment.environment_id
     number = operation.block_number
+    # Verify the environment takes blocks from its operator, not from a committee
+    require(tables.read_halted(identifier) is None, RejectionReason.CERTIFICATE_REQUIRED)
     # Verify the sender operates this environment
     require(operation.sender == environment.operator, RejectionReason.NOT_OPERATOR)
     # Verify nothing is committed at this number (a committed root never changes)

@@ -17,6 +17,8 @@ table                        holds
                              (``reference.settlement.coin_tables``)
 ``settlement_in_flight*``,   payments in-flight exits, their queue entries, and
 ``settlement_finalized``     the finalized marks (``reference.settlement.in_flight_tables``)
+``settlement_committees``,   committee environments: committee, halted flag, and
+``settlement_certified``     certified map (``reference.settlement.finality_tables``)
 ``operation_log``            every accepted operation, canonically encoded, in order
 ===========================  =====================================================
 
@@ -27,7 +29,8 @@ header, the balances and the operation log; the environments, block logs
 and ledgers are in ``reference.settlement.environment_tables``, the exits in
 ``reference.settlement.exit_tables``, the Cash exit game's records in
 ``reference.settlement.coin_tables``, the payments exit game's records in
-``reference.settlement.in_flight_tables``, each with its schema, rows and methods,
+``reference.settlement.in_flight_tables``, the committees' records in
+``reference.settlement.finality_tables``, each with its schema, rows and methods,
 which :class:`SettlementTables` inherits. Every method touches the
 rows of one key or one index range; none scans a table.
 
@@ -47,6 +50,7 @@ from reference.columns import load_u64, load_u256, store_u64, store_u256
 from reference.settlement.coin_tables import COIN_SCHEMA, CoinTables
 from reference.settlement.environment_tables import ENVIRONMENT_SCHEMA, EnvironmentTables
 from reference.settlement.exit_tables import EXIT_SCHEMA, ExitTables
+from reference.settlement.finality_tables import FINALITY_SCHEMA, FinalityTables
 from reference.settlement.in_flight_tables import IN_FLIGHT_SCHEMA, InFlightTables
 from spec.errors import RejectionReason, require
 from spec.primitives import Address, Uint64, Uint256
@@ -67,6 +71,7 @@ SCHEMA = (
     *EXIT_SCHEMA,
     *COIN_SCHEMA,
     *IN_FLIGHT_SCHEMA,
+    *FINALITY_SCHEMA,
     "CREATE TABLE operation_log (sequence INTEGER PRIMARY KEY, operation BLOB NOT NULL)",
 )
 """Statements that create the simulator's tables."""
@@ -95,7 +100,7 @@ def write_header(connection: sqlite3.Connection, preset_encoding: bytes, time: U
     )
 
 
-class SettlementTables(EnvironmentTables, ExitTables, CoinTables, InFlightTables):
+class SettlementTables(EnvironmentTables, ExitTables, CoinTables, InFlightTables, FinalityTables):
     """The simulator's tables, read and written through one connection."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:

@@ -20,7 +20,7 @@ from spec.invariants.checks import (
 from spec.invariants.entry import Invariant, Layer, Predicates
 from spec.invariants.ids import InvariantId
 from spec.settlement.deposits import compute_deposit_root
-from spec.settlement.operations import Deposit, SubmitBlock
+from spec.settlement.operations import Deposit, SubmitBlock, SubmitCertifiedBlock
 from spec.settlement.state import BlockKind, SettlementState
 from spec.settlement.transition import Operation, get_operation_environment_id
 
@@ -107,7 +107,9 @@ BLOCK_LOG_INTEGRITY = Invariant(
 def check_authority(pre: SettlementState, operation: Operation, post: SettlementState) -> list[str]:
     """INV-05: only the operator's SubmitBlock adds child blocks, only a Deposit deposit blocks.
 
-    Each operation adds at most one block, to its own environment.
+    In an environment registered with a committee, only SubmitCertifiedBlock
+    adds child blocks (what its proof must show is INV-29). Each operation
+    adds at most one block, to its own environment.
     """
     violations = []
     for env_id, before in enumerate(pre.environments):
@@ -117,10 +119,15 @@ def check_authority(pre: SettlementState, operation: Operation, post: Settlement
             continue
         acts_here = get_operation_environment_id(operation) == env_id
         kinds = [record.kind for record in added]
-        by_operator = isinstance(operation, SubmitBlock) and operation.sender == before.operator
+        by_operator = (
+            before.finality is None
+            and isinstance(operation, SubmitBlock)
+            and operation.sender == before.operator
+        )
+        by_committee = before.finality is not None and isinstance(operation, SubmitCertifiedBlock)
         if len(added) > 1 or not acts_here:
             violations.append(f"env {env_id}: {len(added)} blocks added by {operation}")
-        elif kinds == [BlockKind.CHILD] and not by_operator:
+        elif kinds == [BlockKind.CHILD] and not (by_operator or by_committee):
             violations.append(f"env {env_id}: child block added by a non-operator call")
         elif kinds == [BlockKind.DEPOSIT] and not isinstance(operation, Deposit):
             violations.append(f"env {env_id}: deposit block added by {type(operation).__name__}")
@@ -133,12 +140,19 @@ AUTHORITY = Invariant(
     layer=Layer.SETTLEMENT,
     kind=None,
     statement=(
-        "A child block is added only by SubmitBlock from the environment's operator, a deposit "
-        "block only by Deposit; an operation adds at most one block, and only to the "
+        "A child block is added only by SubmitBlock from the environment's operator (or, in an "
+        "environment registered with a committee, only by SubmitCertifiedBlock: INV-29), a "
+        "deposit block only by Deposit; an operation adds at most one block, and only to the "
         "environment it names."
     ),
-    rationale=("Only the operator is accountable for child blocks; deposits must be unforgeable."),
-    strengthening="",
+    rationale=(
+        "Only the operator (or the committee) is accountable for child blocks; deposits must "
+        "be unforgeable."
+    ),
+    strengthening=(
+        "Z3 models operator environments only; the committee's side is INV-29, checked on "
+        "concrete steps."
+    ),
     predicates=Predicates(transition=(check_authority,)),
     checks=(
         UNIT_EVERY_STEP,

@@ -13,20 +13,19 @@ beside their predicates, grouped by what they constrain:
 - ``spec.invariants.payments``: what names the payments kind: INV-10,
   INV-15 to INV-20, and the payments parts of INV-01, INV-02 and INV-09;
 - ``spec.invariants.cash``: what names the Plasma Cash kind: INV-24 to
-  INV-27, and the Cash parts of INV-01 and INV-09.
+  INV-27, and the Cash parts of INV-01 and INV-09;
+- ``spec.invariants.finality``: committee finality: INV-21, INV-22, INV-28,
+  INV-29.
 
 :data:`CATALOG` puts them in id order. Everything else reads it: the
 evaluator (``spec.invariants.evaluate``), the proof registries
 (:func:`get_invariants_checked_by`), ``plasma-spec invariants`` and
 ``plasma-spec prove``, and the site.
-
-Not in the catalog yet, because nothing they concern exists yet: the
-finality properties of a BFT committee (brief items 21 and 22).
 """
 
 from __future__ import annotations
 
-from spec.invariants import blocks, environments, exits, funds
+from spec.invariants import blocks, environments, exits, finality, funds
 from spec.invariants.cash import challenges as cash_challenges
 from spec.invariants.cash import coins as cash_coins
 from spec.invariants.cash import withdrawal as cash_withdrawal
@@ -47,6 +46,7 @@ ENTRIES = (
     *cash_coins.INVARIANTS,
     *cash_challenges.INVARIANTS,
     *cash_withdrawal.INVARIANTS,
+    *finality.INVARIANTS,
 )
 """Every entry, grouped by module."""
 

@@ -56,6 +56,10 @@ class Checker(StrEnum):
     """Named broken exit games the bounded check must reject."""
     CROSSHAIR = "crosshair"
     """Named CrossHair contracts on spec functions, each with a broken twin that must fail."""
+    BOUNDED_FINALITY = "bounded-finality"
+    """An exhaustive search of the committee model (n = 4, f = 1) up to a bound on views."""
+    UNIT_REPLICA = "unit-replica"
+    """Committee runs of the spec's replicas are checked with the trace predicate."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,9 @@ CHECK_TEXTS: dict[Checker, str] = {
         "Z3 inductive (proofs/models): Init, and every settlement transition, on the tiny and "
         "full presets (the Plasma Cash records model, proofs/models/cash, for any MFP and bond "
         "at once; the payments exit records with in-flight exits, proofs/models/in_flight, for "
-        "any MFP, bond and processing bounty at once)"
+        "any MFP, bond and processing bounty at once; the committee model, "
+        "proofs/models/finality: every protocol step of any number of replicas, views and "
+        "blocks, and quorum arithmetic for any stakes)"
     ),
     Checker.Z3_BOUNDED: (
         "Z3 BMC depth 8 (proofs/models/payments/bmc.py): exit game with a byzantine operator, "
@@ -146,6 +152,17 @@ CHECK_TEXTS: dict[Checker, str] = {
     Checker.Z3_BOUNDED_CONTROLS: CONTROLS_TEXT,
     Checker.CROSSHAIR: (
         "CrossHair (proofs/crosshair/contracts), each with a broken twin that must fail: "
+    ),
+    Checker.BOUNDED_FINALITY: (
+        "Bounded, explicit state (proofs/models/finality/bmc.py): every reachable state of "
+        "four replicas with one byzantine (honest replicas interchangeable), views up to 3, "
+        "and views up to 2 with equivocating leaders (two blocks per view and parent); "
+        "exhausts the bound, and reaches commits and view-change votes (no vacuity)"
+    ),
+    Checker.UNIT_REPLICA: (
+        "Unit: honest committee runs of the spec's replicas (normal views, view changes, "
+        "weighted stake) are checked with the trace predicate, which is shown to report a "
+        "broken run (tests/test_finality_replica.py)"
     ),
 }
 """The line of text of each checker (before the names, for the checkers that name pieces)."""

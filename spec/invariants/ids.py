@@ -7,8 +7,9 @@ documents and the site show. Code names an invariant by its member
 (``InvariantId.SOLVENCY``), never by the string: a member with no catalog
 entry, or an entry with no member, fails ``tests/test_invariants.py``.
 
-Items 21 and 22 of the brief (the finality of a committee) have no member
-yet: nothing they concern exists yet.
+Items 21 and 22 of the brief are the committee's (quorum intersection and
+agreement); ``INV-28`` and ``INV-29`` add the committee's one vote per view
+and the settlement layer's certified block log.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class InvariantId(StrEnum):
     """Valid outputs older than an invalid block are paid before anything that depends on it."""
     IN_FLIGHT_EXCLUSIVITY = "INV-20"
     """Of one in-flight payment, inputs or outputs are paid, never both."""
+    QUORUM_INTERSECTION = "INV-21"
+    """Two quorums of a committee share an honest member while byzantine stake is at most f."""
+    AGREEMENT = "INV-22"
+    """No two conflicting blocks are committed while byzantine stake is at most f."""
     ASSET_CONSERVATION = "INV-23"
     """No operation creates or destroys value at the settlement layer."""
     COIN_SINGLE_PAYOUT = "INV-24"
@@ -69,3 +74,7 @@ class InvariantId(StrEnum):
     """A Plasma Cash exit is cancelled only by a sound challenge; a valid history's exit never."""
     COIN_HONEST_WITHDRAWAL = "INV-27"
     """An honest coin owner with a valid history who watches and answers in time is paid."""
+    VOTE_UNIQUENESS = "INV-28"
+    """An honest replica votes at most once per view, across restarts."""
+    CERTIFIED_BLOCK_LOG = "INV-29"
+    """A committee environment's child blocks each came with a valid commit proof, on one chain."""

@@ -51,8 +51,14 @@ def validate_deposit(state: SettlementState, environment: Environment, operation
     """Check a deposit against the environment's rules and block numbering.
 
     Raises:
-        Rejected: ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``, ``TOO_MANY_DEPOSITS``.
+        Rejected: ``ENVIRONMENT_HALTED``, ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``,
+            ``TOO_MANY_DEPOSITS``.
     """
+    # Verify no conflicting commits halted the environment (its child chain is no longer trusted)
+    require(
+        environment.finality is None or not environment.finality.halted,
+        RejectionReason.ENVIRONMENT_HALTED,
+    )
     # Verify the deposit creates value
     require(operation.amount > 0, RejectionReason.DEPOSIT_AMOUNT_ZERO)
     # Verify the deposit is within the environment's limit
@@ -75,9 +81,9 @@ def process_deposit(state: SettlementState, operation: Deposit) -> SettlementSta
 
     Raises:
         Rejected: ``UNKNOWN_ENVIRONMENT``, ``ENVIRONMENT_IN_QUARANTINE``,
-            ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``, ``TOO_MANY_DEPOSITS``,
-            ``COIN_TREE_FULL`` (Cash), ``INSUFFICIENT_FUNDS``, ``INTEGER_OVERFLOW``
-            (the vault's ledger).
+            ``ENVIRONMENT_HALTED``, ``DEPOSIT_AMOUNT_ZERO``, ``DEPOSIT_ABOVE_LIMIT``,
+            ``TOO_MANY_DEPOSITS``, ``COIN_TREE_FULL`` (Cash), ``INSUFFICIENT_FUNDS``,
+            ``INTEGER_OVERFLOW`` (the vault's ledger).
     """
     environment = get_active_environment(state, operation.environment_id)
     validate_deposit(state, environment, operation)

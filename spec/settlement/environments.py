@@ -4,6 +4,11 @@ Anyone may register an environment and becomes its operator. Its rules are
 fixed at registration and can never change; the environment can be used only
 after the preset's quarantine period, so that users can read the rules (and
 leave the ecosystem, or decline to join) before any funds move under them.
+
+An environment may register a committee of validators
+(``spec.finality.committee``) with its rules; its child blocks are then
+accepted only with proof that the committee committed them
+(``spec.settlement.certified``), whoever submits them.
 """
 
 from __future__ import annotations
@@ -12,9 +17,15 @@ from dataclasses import replace
 
 from spec.environments.registry import get_kind
 from spec.errors import RejectionReason, require
+from spec.finality.committee import Committee, validate_committee
 from spec.primitives import Uint256
 from spec.settlement.operations import RegisterEnvironment
-from spec.settlement.state import Environment, EnvironmentRules, SettlementState
+from spec.settlement.state import (
+    Environment,
+    EnvironmentRules,
+    FinalityRecord,
+    SettlementState,
+)
 
 
 def validate_rules(state: SettlementState, rules: EnvironmentRules) -> None:
@@ -40,6 +51,18 @@ def validate_rules(state: SettlementState, rules: EnvironmentRules) -> None:
     )
 
 
+def compute_finality_record(committee: Committee | None) -> FinalityRecord | None:
+    """Return the record of a new committee environment, or None without a committee.
+
+    Raises:
+        Rejected: the reasons of ``validate_committee``.
+    """
+    if committee is None:
+        return None
+    validate_committee(committee)
+    return FinalityRecord(committee=committee, certified={}, halted=False)
+
+
 def process_register_environment(
     state: SettlementState, operation: RegisterEnvironment
 ) -> SettlementState:
@@ -47,7 +70,9 @@ def process_register_environment(
 
     Raises:
         Rejected: ``FINALIZATION_PERIOD_TOO_SHORT``, ``EXIT_BOND_TOO_LOW``,
-            ``DEPOSIT_LIMIT_ZERO``, ``PROCESSING_BOUNTY_ABOVE_BOND``.
+            ``DEPOSIT_LIMIT_ZERO``, ``PROCESSING_BOUNTY_ABOVE_BOND``, and with a
+            committee ``COMMITTEE_EMPTY``, ``COMMITTEE_TOO_LARGE``,
+            ``COMMITTEE_NOT_ORDERED``, ``COMMITTEE_ZERO_STAKE``, ``INTEGER_OVERFLOW``.
     """
     validate_rules(state, operation.rules)
     environment = Environment(
@@ -61,5 +86,6 @@ def process_register_environment(
         withdrawn={},
         bonds_held=Uint256(0),
         kind_records=get_kind(operation.kind).compute_genesis_records(),
+        finality=compute_finality_record(operation.committee),
     )
     return replace(state, environments=(*state.environments, environment))

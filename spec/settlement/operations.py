@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spec.finality.commit import CommitProof
+from spec.finality.committee import Committee
+from spec.finality.messages import Block
 from spec.primitives import Address, Hash32, Uint32, Uint64, Uint256
 from spec.settlement.state import EnvironmentKind, EnvironmentRules
 
@@ -27,6 +30,8 @@ class RegisterEnvironment:
     """Transaction format and exit game of the environment."""
     rules: EnvironmentRules
     """Immutable rules of the environment."""
+    committee: Committee | None = None
+    """The committee that certifies its blocks, or None for blocks from the operator alone."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,39 @@ class SubmitBlock:
 
 
 @dataclass(frozen=True)
+class SubmitCertifiedBlock:
+    """Commit the next child block of a committee environment, with proof that it was committed.
+
+    Anyone may submit it: the proof, not the caller, is what the settlement layer trusts.
+    """
+
+    environment_id: Uint64
+    """Environment the block belongs to."""
+    block_number: Uint64
+    """Number of the child block; must be the next child block number."""
+    block: Block
+    """The consensus block carrying the child block's root."""
+    proof: CommitProof
+    """Evidence that the committee committed ``block``."""
+
+
+@dataclass(frozen=True)
+class ReportConflictingCommits:
+    """Show two committed blocks with one parent (the committee broke its bound); halt it."""
+
+    environment_id: Uint64
+    """The environment whose committee committed both blocks."""
+    first: Block
+    """One committed block."""
+    first_proof: CommitProof
+    """Evidence that ``first`` was committed."""
+    second: Block
+    """Another committed block with the same parent."""
+    second_proof: CommitProof
+    """Evidence that ``second`` was committed."""
+
+
+@dataclass(frozen=True)
 class ProcessExits:
     """Pay out mature exits of one (environment, token) queue, in priority order."""
 
@@ -79,5 +117,13 @@ class AdvanceTime:
     """The new time; must be later than the current time."""
 
 
-CoreOperation = RegisterEnvironment | Deposit | SubmitBlock | ProcessExits | AdvanceTime
+CoreOperation = (
+    RegisterEnvironment
+    | Deposit
+    | SubmitBlock
+    | ProcessExits
+    | AdvanceTime
+    | SubmitCertifiedBlock
+    | ReportConflictingCommits
+)
 """Every settlement operation shared by all kinds (each kind adds its own)."""

@@ -29,6 +29,7 @@ from enum import StrEnum
 from spec.encoding import declare_enum_tags
 from spec.environments.records import KindRecords
 from spec.errors import RejectionReason, require
+from spec.finality.committee import Committee
 from spec.positions import OutputPosition
 from spec.presets import Preset
 from spec.primitives import Address, Hash32, Uint64, Uint256
@@ -140,6 +141,18 @@ class Exit:
 
 
 @dataclass(frozen=True)
+class FinalityRecord:
+    """What the settlement layer keeps of an environment whose committee certifies its blocks."""
+
+    committee: Committee
+    """The committee fixed at registration (``spec.finality``)."""
+    certified: Mapping[Uint64, Hash32]
+    """Child block number to the hash of the consensus block that carried its root."""
+    halted: bool
+    """Whether conflicting commits were shown: no more blocks or deposits, exits go on."""
+
+
+@dataclass(frozen=True)
 class Environment:
     """One registered execution environment (child chain) and its share of the settlement state."""
 
@@ -163,6 +176,8 @@ class Environment:
     """Native-token bonds of the open exits and challenges, held until each ends."""
     kind_records: KindRecords
     """What the environment's exit game keeps of its own (``spec.environments.records``)."""
+    finality: FinalityRecord | None = None
+    """The committee's record, or None for an environment its operator alone runs."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,10 @@ from spec.dispatch import (
 )
 from spec.environments.registry import KINDS, KindOperation, get_kind
 from spec.settlement.blocks import process_submit_block
+from spec.settlement.certified import (
+    process_report_conflicting_commits,
+    process_submit_certified_block,
+)
 from spec.settlement.deposits import process_deposit
 from spec.settlement.environments import process_register_environment
 from spec.settlement.operations import (
@@ -29,7 +33,9 @@ from spec.settlement.operations import (
     Deposit,
     ProcessExits,
     RegisterEnvironment,
+    ReportConflictingCommits,
     SubmitBlock,
+    SubmitCertifiedBlock,
 )
 from spec.settlement.state import SettlementState, get_environment
 from spec.settlement.time import process_advance_time
@@ -56,8 +62,14 @@ CORE_OPERATIONS: tuple[OperationSpec[SettlementState], ...] = (
     OperationSpec(2, SubmitBlock, process_submit_block, acts_on_environment=True),
     OperationSpec(5, ProcessExits, process_exits, acts_on_environment=True),
     OperationSpec(6, AdvanceTime, process_advance_time, acts_on_environment=False),
+    OperationSpec(20, SubmitCertifiedBlock, process_submit_certified_block, True),
+    OperationSpec(21, ReportConflictingCommits, process_report_conflicting_commits, True),
 )
-"""Rows of the operations every environment kind shares (tags 3 and 4 are the payments kind's)."""
+"""Rows of the operations every environment kind shares.
+
+Tags 3, 4 and 13 to 19 are the payments kind's, 7 to 12 the Cash kind's;
+20 and 21 are the committee environments' (``spec.settlement.certified``).
+"""
 
 OPERATIONS = compute_operation_table(
     Operation,
