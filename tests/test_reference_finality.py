@@ -13,6 +13,7 @@ answer as the spec's records, and the new steps read only through keys.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from fixtures import ALICE, OPERATOR, make_funded_genesis, make_rules
@@ -30,7 +31,7 @@ from spec.settlement.operations import (
     SubmitCertifiedBlock,
 )
 from spec.settlement.state import EnvironmentKind, FinalityRecord
-from spec.settlement.transition import Operation
+from spec.settlement.transition import Operation, state_transition
 from tests.differential_finality import FINALITY_REASONS, make_fork, make_honest_run, root
 from tests.differential_finality_runs import play_random_run
 from tests.differential_finality_scripts import SCRIPTS, play_loaded_edges
@@ -116,11 +117,15 @@ def test_finality_operations_read_only_through_indexes() -> None:
     accepted and rejected,
     Then no statement scans a table or sorts: each reads through a key or an index.
     """
-    pair = play_loaded_edges()
-    state = pair.state
-    simulator = SettlementSimulator.create(Store(), state)
+    loaded = play_loaded_edges().state
+    # Env 0's loaded deposit block holds the next child number; clear it so blocks can land
+    cleared = replace(loaded.environments[0], blocks={})
+    state = replace(loaded, environments=(cleared, *loaded.environments[1:]))
     honest = make_honest_run(0, 4, 0)
     proofs = [p for p in honest.proofs if p is not None]
+    first = SubmitCertifiedBlock(Uint64(0), Uint64(4), honest.blocks[0], proofs[0])
+    state = state_transition(state, first)
+    simulator = SettlementSimulator.create(Store(), state)
     head = state.environments[0].finality
     assert head is not None and compute_block_hash(honest.blocks[0]) in head.certified.values()
     operations: list[Operation] = [
