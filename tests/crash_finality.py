@@ -22,6 +22,7 @@ import random
 from typing import TYPE_CHECKING
 
 from fixtures import ACTORS, OPERATOR, make_genesis_chain, make_rules
+from fixtures.finality_messages import COMMITTEE
 from spec.finality.commit import CommitProof
 from spec.finality.committee import Committee
 from spec.finality.messages import Block
@@ -36,7 +37,6 @@ from spec.settlement.operations import (
 )
 from spec.settlement.state import EnvironmentKind
 from tests.differential_finality import make_fork, make_honest_run
-from tests.finality_support import COMMITTEE
 
 if TYPE_CHECKING:
     from tests.crash_workload import Model

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 from fixtures import make_high_s_signature, make_malformed_signature, make_unrecoverable_signature
 from fixtures.finality import CommitteeRun, make_commit_proof, make_run
+from fixtures.finality_messages import COMMITTEE, KEYS, OUTSIDER_KEY, aggregate, certify
 from spec.crypto import compute_address_of_private_key, keccak256
 from spec.errors import RejectionReason
 from spec.finality.commit import CommitProof
@@ -35,7 +36,6 @@ from spec.finality.messages import (
     compute_genesis_qc,
 )
 from spec.primitives import Address, Hash32, Signature, Uint64
-from tests.finality_support import COMMITTEE, KEYS, OUTSIDER_KEY, aggregate, certify
 
 FINALITY_REASONS = frozenset(
     (
@@ -206,7 +206,7 @@ def with_signature(certificate: QuorumCertificate, signature: Signature) -> Quor
 def list_broken_proofs(block: Block, other: Block) -> list[tuple[CommitProof, RejectionReason]]:
     """Return proofs that ``block`` is committed, each broken in one way, with its reason.
 
-    ``block`` is of chain 0 (``tests.finality_support`` signs timeouts for chain 0 only);
+    ``block`` is of chain 0 (``fixtures.finality_messages`` signs timeouts for chain 0 by default);
     ``other`` is a block of the same chain, older than ``block``, and not its child.
     """
     assert block.chain_id == 0 and other.view < block.view

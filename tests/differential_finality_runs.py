@@ -1,7 +1,7 @@
 """Seeded random runs of committee operations, stepped on the spec and the reference together.
 
 A run starts with two committee environments (ids 0 and 1, chains 0 and 1,
-``tests.finality_support``'s committee) and one operator-run environment
+``fixtures.finality_messages``' committee) and one operator-run environment
 (id 2), all out of quarantine, and draws operations among: the next block
 of each committee's honest run (``tests.differential_finality.make_honest_run``)
 at the next child block number, or a committed block at a stale or wrong
@@ -18,6 +18,7 @@ import functools
 import random
 
 from fixtures import ALICE, OPERATOR, make_funded_genesis, make_rules
+from fixtures.finality_messages import COMMITTEE
 from spec.finality.commit import CommitProof
 from spec.presets import TINY
 from spec.primitives import NATIVE_TOKEN, Uint64, Uint256
@@ -40,7 +41,6 @@ from tests.differential_finality import (
     make_honest_run,
     root,
 )
-from tests.finality_support import COMMITTEE
 
 ENVIRONMENTS = (0, 1, 2)
 """Two committee environments (0 and 1) and an operator-run one (2)."""

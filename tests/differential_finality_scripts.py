@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from fixtures import ALICE, EXIT_BOND, OPERATOR, WATCHER, make_funded_genesis, make_rules
+from fixtures.finality_messages import COMMITTEE, KEYS, certify
 from spec.digest import compute_settlement_digest
 from spec.environments.payments.exits import StartStandardExit
 from spec.environments.payments.transactions import DepositTransaction, Output
@@ -64,11 +65,10 @@ from tests.differential_finality import (
     make_largest_committee,
     root,
 )
-from tests.finality_support import COMMITTEE, KEYS, certify
 from tests.harness import make_proof
 
 COMMITTEE_ENV = Uint64(0)
-"""The committee environment (chain 0: ``tests.finality_support`` builds for it)."""
+"""The committee environment (chain 0: ``fixtures.finality_messages`` builds for it by default)."""
 
 OPERATOR_ENV = Uint64(1)
 """An environment its operator alone runs."""

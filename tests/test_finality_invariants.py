@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from fixtures.finality_messages import certify, make_chain, root
 from spec.finality.commit import CommitProof
 from spec.invariants import finality
 from spec.invariants.blocks import check_authority
@@ -18,7 +19,6 @@ from spec.primitives import Uint64
 from spec.settlement.operations import SubmitBlock, SubmitCertifiedBlock
 from spec.settlement.state import BlockKind, BlockRecord, SettlementState
 from spec.settlement.transition import state_transition
-from tests.finality_support import certify, make_chain, root
 from tests.support import OPERATOR
 from tests.test_settlement_certified import make_committee_world
 

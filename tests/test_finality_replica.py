@@ -15,6 +15,20 @@ from hypothesis import strategies as st
 
 from adversary.finality.properties import check_agreement, check_one_vote_per_view
 from fixtures.finality import CommitteeRun, make_run
+from fixtures.finality_messages import (
+    CHAIN,
+    COMMITTEE,
+    GENESIS_QC,
+    KEY_OF,
+    KEYS,
+    certify,
+    extend,
+    make_chain,
+    propose,
+    root,
+    timeout,
+    vote,
+)
 from spec.errors import RejectionReason
 from spec.finality.committee import get_leader
 from spec.finality.messages import compute_block_hash
@@ -31,20 +45,6 @@ from spec.finality.replica import (
 from spec.finality.replica_steps import process_replica_input
 from spec.finality.voting import SafetyState
 from spec.primitives import Address, Hash32, Uint64
-from tests.finality_support import (
-    CHAIN,
-    COMMITTEE,
-    GENESIS_QC,
-    KEY_OF,
-    KEYS,
-    certify,
-    extend,
-    make_chain,
-    propose,
-    root,
-    timeout,
-    vote,
-)
 from tests.support import rejects
 
 MEMBERS = [v.address for v in COMMITTEE.validators]
@@ -207,7 +207,7 @@ def test_vote_for_a_second_block_in_one_view_is_equivocation() -> None:
 @rejects(RejectionReason.CERTIFICATE_SIGNER_UNKNOWN)
 def test_vote_of_an_outsider_is_refused() -> None:
     """Given a vote signed by a non-member. When received, Then CERTIFICATE_SIGNER_UNKNOWN."""
-    from tests.finality_support import OUTSIDER_KEY
+    from fixtures.finality_messages import OUTSIDER_KEY
 
     leader = next_leader_index(1)
     block_hash = compute_block_hash(make_chain(1)[0])

@@ -9,6 +9,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fixtures.finality import make_committee
+from fixtures.finality_messages import (
+    CHAIN,
+    COMMITTEE,
+    GENESIS_QC,
+    KEYS,
+    OUTSIDER_KEY,
+    aggregate,
+    certify,
+    extend,
+    make_chain,
+    propose,
+    vote,
+)
 from spec.errors import Rejected, RejectionReason
 from spec.finality.certificates import validate_aggregate, validate_quorum_certificate
 from spec.finality.commit import CommitProof, validate_commit_proof
@@ -29,19 +42,6 @@ from spec.finality.voting import (
     validate_vote_rule,
 )
 from spec.primitives import Hash32, Uint64
-from tests.finality_support import (
-    CHAIN,
-    COMMITTEE,
-    GENESIS_QC,
-    KEYS,
-    OUTSIDER_KEY,
-    aggregate,
-    certify,
-    extend,
-    make_chain,
-    propose,
-    vote,
-)
 from tests.support import rejects
 
 SAFETY = compute_genesis_safety(CHAIN)

@@ -301,10 +301,9 @@ class World:
         assert snapshot_files(self.directory) == self.files, f"{line[:200]!r} changed a file"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """A node server with small limits, kept alive across the generated examples."""
-    place = tmp_path_factory.mktemp("boundaries")
+def run_small_world(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[World]:
+    """Yield a node server with small limits and one worker; check it stops cleanly."""
+    place = tmp_path_factory.mktemp(name)
     options = [
         f"--max-line-bytes={SMALL_LIMITS.max_line_bytes}",
         f"--max-depth={SMALL_LIMITS.max_depth}",
@@ -315,6 +314,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     yield world
     code, errors = world.server.stop()
     assert code == 0 and errors == ""
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A node server with small limits, kept alive across the generated examples."""
+    yield from run_small_world(tmp_path_factory, "boundaries")
 
 
 # Strategies of bad lines, each with what its answer must be

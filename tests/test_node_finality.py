@@ -33,12 +33,12 @@ from tests.crash_workload import apply_request
 from tests.differential_finality import make_child, make_fork, prove_with, root
 from tests.test_node_boundaries import (
     ANY,
-    SMALL_LIMITS,
     Line,
     World,
     dump,
     error,
     rejected,
+    run_small_world,
     snapshot_files,
 )
 
@@ -52,17 +52,7 @@ ENV = Uint64(COMMITTEE_ENVIRONMENT)
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """A node server with small limits holding the workload's committee environment."""
-    place = tmp_path_factory.mktemp("finality")
-    options = [
-        f"--max-line-bytes={SMALL_LIMITS.max_line_bytes}",
-        f"--max-depth={SMALL_LIMITS.max_depth}",
-        f"--max-digits={SMALL_LIMITS.max_digits}",
-        "--workers=1",
-    ]
-    world = World(place / "node", options, place / "stderr.txt")
-    yield world
-    code, errors = world.server.stop()
-    assert code == 0 and errors == ""
+    yield from run_small_world(tmp_path_factory, "finality")
 
 
 def make_next_submission(state: SettlementState) -> SubmitCertifiedBlock:

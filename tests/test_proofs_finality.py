@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import proofs.runner
+from fixtures.finality_messages import CHAIN, COMMITTEE
 from proofs.models.finality.concrete import (
     DRIFT_CONFIG,
     make_block,
@@ -66,7 +67,6 @@ from spec.finality.voting import (
     compute_safety_after_vote,
     validate_vote_rule,
 )
-from tests.finality_support import CHAIN, COMMITTEE
 
 MAX_TOTAL_STAKE = 2**64 - 1
 """The largest total stake a committee can have (a Uint64: ``validate_committee``)."""

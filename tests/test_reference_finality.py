@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from fixtures import ALICE, OPERATOR, make_funded_genesis, make_rules
+from fixtures.finality_messages import COMMITTEE
 from reference.settlement.simulator import SettlementSimulator
 from reference.store import Store
 from spec.digest import compute_settlement_digest
@@ -35,7 +36,6 @@ from spec.settlement.transition import Operation, state_transition
 from tests.differential_finality import FINALITY_REASONS, make_fork, make_honest_run, root
 from tests.differential_finality_runs import play_random_run
 from tests.differential_finality_scripts import SCRIPTS, play_loaded_edges
-from tests.finality_support import COMMITTEE
 from tests.test_reference_settlement_state import collect_query_plans
 
 SEEDS = 8

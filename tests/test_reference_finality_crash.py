@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from adversary.finality.properties import check_agreement, check_one_vote_per_view
+from fixtures.finality_messages import CHAIN, COMMITTEE, KEYS, make_chain, propose, root, vote
 from reference.finality.observe import Observation, ReplicaRecord
 from reference.finality.replica_store import JournalEntry
 from spec.errors import RejectionReason
@@ -26,7 +27,6 @@ from tests.crash_replicas import (
     find_views_proposed_twice,
     find_votes_seen_twice,
 )
-from tests.finality_support import CHAIN, COMMITTEE, KEYS, make_chain, propose, root, vote
 
 COUNTED_KILLS = (40, 150)
 """Rounds killing the victim at the n-th failpoint it reaches (mid-run, after its start-up)."""

@@ -15,6 +15,17 @@ from pathlib import Path
 import pytest
 
 from fixtures.finality import make_run
+from fixtures.finality_messages import (
+    CHAIN,
+    COMMITTEE,
+    GENESIS_QC,
+    KEYS,
+    extend,
+    propose,
+    root,
+    timeout,
+    vote,
+)
 from reference.finality.byzantine import ByzantineBehaviour
 from reference.finality.config import ReplicaConfig
 from reference.finality.framing import (
@@ -43,17 +54,6 @@ from spec.finality.replica import (
     get_committed_chain,
 )
 from spec.finality.replica_steps import process_replica_input
-from tests.finality_support import (
-    CHAIN,
-    COMMITTEE,
-    GENESIS_QC,
-    KEYS,
-    extend,
-    propose,
-    root,
-    timeout,
-    vote,
-)
 
 MEMBERS = [v.address for v in COMMITTEE.validators]
 

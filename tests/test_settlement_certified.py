@@ -13,6 +13,15 @@ import pytest
 
 from fixtures import make_rules
 from fixtures.finality import make_commit_proof, make_run
+from fixtures.finality_messages import (
+    COMMITTEE,
+    GENESIS_QC,
+    KEYS,
+    certify,
+    extend,
+    make_chain,
+    root,
+)
 from spec.environments.payments.transactions import DepositTransaction, Output
 from spec.errors import Rejected, RejectionReason
 from spec.finality.commit import CommitProof
@@ -29,15 +38,6 @@ from spec.settlement.operations import (
     SubmitCertifiedBlock,
 )
 from spec.settlement.state import EnvironmentKind, ExitStatus, SettlementState
-from tests.finality_support import (
-    COMMITTEE,
-    GENESIS_QC,
-    KEYS,
-    certify,
-    extend,
-    make_chain,
-    root,
-)
 from tests.harness import advance, apply, apply_rejected, deposit, make_exit, make_genesis
 from tests.support import ALICE, OPERATOR, rejects
 

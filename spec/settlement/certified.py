@@ -26,7 +26,7 @@ from dataclasses import replace
 from spec.errors import RejectionReason, require
 from spec.finality.commit import validate_commit_proof
 from spec.finality.messages import compute_block_hash, compute_genesis_hash
-from spec.primitives import Hash32, Uint64
+from spec.primitives import Hash32
 from spec.settlement.blocks import get_next_child_block_number, with_child_block
 from spec.settlement.operations import ReportConflictingCommits, SubmitCertifiedBlock
 from spec.settlement.state import (
@@ -132,10 +132,3 @@ def process_report_conflicting_commits(
     validate_commit_proof(record.committee, second, operation.second_proof)
     halted = replace(record, halted=True)
     return with_environment(state, operation.environment_id, replace(environment, finality=halted))
-
-
-def get_certified_block_hash(environment: Environment, block_number: Uint64) -> Hash32 | None:
-    """Return the consensus block hash recorded for a child block number, if any."""
-    if environment.finality is None:
-        return None
-    return environment.finality.certified.get(block_number)
