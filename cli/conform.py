@@ -8,13 +8,26 @@ runs ``--traces`` random differential traces (``--seed``) of each area with a
 generator (``settlement``, ``payments-chain``, ``cash-chain``) the implementation announces,
 within ``--minutes``; an area it lacks is skipped and counted as skipped. A
 disagreement is shrunk to a minimal trace, printed with a field-level diff and
-written as a vector under ``--failures``.
+written as a vector under ``--failures``. When a vector fails, the
+differential traces are not run, and a line says so.
+
+The differential traces run as a campaign (:mod:`campaigns.conforming`):
+ranges of traces of each area, on a local Dask cluster of one worker process
+per core, or of ``--workers N``, or on an existing cluster with
+``--scheduler ADDRESS``; ``--workers 1`` (or no Dask installed) runs them in
+this process. Each worker starts its own adapter from ``--impl`` and keeps
+it across its tasks; trace ``i`` of an area is drawn from its own seed, so
+the traces, and the first failing one, are the same whatever the workers and
+``--traces`` (the first traces of a seed are the same for any count). An
+adapter that hangs, crashes or answers garbage during a range is reported
+with its task, area and traces, and the campaign goes on (exit 3 at the end).
 
 Exit codes (``cli.failures.ExitStatus``): 0 all agreed; 1 a disagreement; 2 a
 usage error, found before the implementation starts (an ``--impl`` that is
 empty, badly quoted or names no executable program, a ``--vectors`` path
 that does not exist or holds no vector, a negative count or a duration that
-is not positive, a ``--failures`` path that is a file); 3 the implementation
+is not positive, a ``--failures`` path that is a file, a worker count below
+1, Dask options without Dask, a ``--scheduler`` that cannot be reached); 3 the implementation
 hung, crashed or answered garbage; 4 a vector given with ``--vectors`` is
 malformed (not JSON, against the schema, or an initial state that does not
 match its digest), reported with its file before any vector runs.
@@ -30,16 +43,23 @@ import sys
 import time
 from pathlib import Path
 
+from campaigns.conforming import (
+    DifferentialCampaign,
+    DifferentialCampaignResult,
+    run_differential_campaign,
+)
+from campaigns.runners import CampaignError, Runner, make_runner
 from cli.failures import (
     ExitStatus,
     MalformedVectorError,
     UsageError,
     non_negative_int,
     positive_float,
+    positive_int,
     require_directory_or_absent,
 )
 from conformance.client import Implementation, ImplementationFailure
-from conformance.differential import GENERATORS, DifferentialRun, run_differential
+from conformance.differential import GENERATORS, DifferentialRun
 from conformance.readable import JsonValue
 from conformance.runner import FAILED, PASSED, SKIPPED, VectorResult, run_vector, say_hello
 from conformance.suite import VectorFileError, list_traces, load_vectors
@@ -80,6 +100,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--minutes", type=positive_float, default=5.0, help="time budget")
     parser.add_argument("--timeout", type=positive_float, default=10.0, help="seconds per answer")
     parser.add_argument("--failures", type=Path, default=Path("conformance-failures"))
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="worker processes of a local Dask cluster (default: one per core; 1: in-process)",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="run on this existing Dask cluster"
+    )
     parser.set_defaults(run=run_conform)
 
 
@@ -172,32 +201,54 @@ def check(
     report_vectors(results)
     failed = [result for result in results if result.status == FAILED]
     if failed:
+        print("Differential traces: not run (a vector failed: fix it first, or use --no-vectors)")
         return 1
     if arguments.traces <= 0:
         print("Differential traces: skipped (--traces 0)")
         return 0
-    exit_code = 0
-    skipped = 0
-    areas = list(GENERATORS)
-    for index, area in enumerate(areas):
+    areas = [area for area in GENERATORS if area in capabilities]
+    for area in GENERATORS:
         if area not in capabilities:
             print(f"Differential traces, {area}: skipped (lacks capability {area})")
-            skipped += 1
-            continue
-        # Each area left gets an equal share of the time left
-        share = (deadline - time.monotonic()) / (len(areas) - index)
-        run = run_differential(
-            implementation,
-            capabilities,
-            preset,
-            area=area,
-            traces=arguments.traces,
-            random_seed=arguments.seed,
-            deadline=time.monotonic() + max(share, 0.0),
-        )
-        exit_code = max(exit_code, report_differential(run, arguments))
-    print(f"Differential areas: {len(areas) - skipped} run, {skipped} skipped")
+    campaign = DifferentialCampaign(
+        areas=tuple(areas),
+        traces=arguments.traces,
+        seed=arguments.seed,
+        preset=arguments.preset,
+        command=implementation.command,
+        timeout=arguments.timeout,
+        deadline=time.time() + max(deadline - time.monotonic(), 0.0),
+    )
+    result = run_campaign(campaign, arguments)
+    exit_code = 0
+    for area in areas:
+        exit_code = max(exit_code, report_differential(result.runs[area], arguments))
+    for line in [*result.reruns, *(f"FAIL {line}" for line in result.lost + result.broken)]:
+        print(line)
+    if result.lost:
+        exit_code = max(exit_code, ExitStatus.FAILED)
+    if result.broken:
+        exit_code = ExitStatus.IMPLEMENTATION
+    print(f"Differential areas: {len(areas)} run, {len(GENERATORS) - len(areas)} skipped")
     return exit_code
+
+
+def run_campaign(
+    campaign: DifferentialCampaign, arguments: argparse.Namespace
+) -> DifferentialCampaignResult:
+    """Run the differential campaign where ``--workers`` and ``--scheduler`` say.
+
+    Raises:
+        UsageError: when they ask for Dask without it, or a cluster that cannot be reached.
+    """
+    try:
+        runner: Runner = make_runner(arguments.workers, arguments.scheduler)
+    except CampaignError as error:
+        raise UsageError(str(error)) from None
+    try:
+        return run_differential_campaign(campaign, runner, sys.stderr)
+    finally:
+        runner.close()
 
 
 def report_differential(run: DifferentialRun, arguments: argparse.Namespace) -> int:

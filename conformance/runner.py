@@ -69,7 +69,7 @@ def run_vector(
     if digest != initial["digest"]:
         lines: tuple[str, ...] = (f"reset: digest {digest}, spec {initial['digest']}",)
         if explain_failure:
-            lines += explain(implementation, vector, initial["view"])
+            lines += explain(implementation, vector, initial["view"], digests_differ=True)
         return VectorResult(path, FAILED, None, lines)
     for index, step in enumerate(vector["steps"]):
         answer = implementation.request({"command": "apply", "operation": step["operation"]})
@@ -77,7 +77,8 @@ def run_vector(
         if mismatch:
             header = f"step {index} ({step['operation']['name']}): " + "; ".join(mismatch)
             post_state = step["expected"]["post_state"]
-            diff = explain(implementation, vector, post_state) if explain_failure else ()
+            differ = answer.get("digest") != step["expected"]["digest"]
+            diff = explain(implementation, vector, post_state, differ) if explain_failure else ()
             return VectorResult(path, FAILED, index, (header, *diff))
     return VectorResult(path, PASSED)
 
@@ -108,9 +109,16 @@ def compare_step(answer: dict[str, JsonValue], expected: dict[str, JsonValue]) -
 
 
 def explain(
-    implementation: Implementation, vector: dict[str, JsonValue], spec_view: JsonValue
+    implementation: Implementation,
+    vector: dict[str, JsonValue],
+    spec_view: JsonValue,
+    digests_differ: bool,
 ) -> tuple[str, ...]:
     """Return the field-level diff of the implementation's state against ``spec_view``.
+
+    When the views agree, the line says what that means: with different
+    digests, an encoding or digest bug; with equal digests, the states are the
+    same and only the outcome or reason differed.
 
     Raises:
         ImplementationFailure: when the implementation cannot dump its state.
@@ -123,8 +131,10 @@ def explain(
     except (Rejected, ValueError) as error:
         return (f"  its state dump does not decode: {error}",)
     lines = diff_views(to_view(state, area.state_type), spec_view)
+    if not lines and digests_differ:
+        return ("  state views agree, but the digests differ: an encoding or digest bug",)
     if not lines:
-        return ("  state views agree (the digests differ: an encoding or digest bug)",)
+        return ("  states agree (same view and digest): only the outcome or reason differs",)
     return tuple(f"  {line}" for line in lines)
 
 

@@ -22,10 +22,21 @@ def load_schema() -> dict[str, Any]:
     return schema
 
 
+@cache
+def get_validator() -> jsonschema.Draft202012Validator:
+    """Return a validator of the vector schema (the schema itself is checked once, here)."""
+    schema = load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
 def validate_vector(vector: JsonValue) -> None:
     """Check ``vector`` against the schema.
 
     Raises:
-        jsonschema.ValidationError: naming the first part of the vector that breaks it.
+        jsonschema.ValidationError: naming the part of the vector that breaks it (the error
+            ``jsonschema.validate`` would choose).
     """
-    jsonschema.validate(vector, load_schema(), cls=jsonschema.Draft202012Validator)
+    error = jsonschema.exceptions.best_match(get_validator().iter_errors(vector))
+    if error is not None:
+        raise error

@@ -7,6 +7,10 @@ Layout under the output directory::
     index.json                       every vector: path, capabilities, content hash
     coverage.json, coverage.txt      what the suite reaches (``conformance.coverage``)
     schema.json                      the JSON Schema every vector is valid against
+    canonical-json.json              RFC 8785 examples for the provenance hash
+                                     (``conformance.canonical``)
+    wire-format.json                 every type, tag, hash and tree of the wire
+                                     (``conformance.wire_format``)
 """
 
 from __future__ import annotations
@@ -20,15 +24,20 @@ import jsonschema
 
 from adversary.payments.scenarios.framework import list_scenarios
 from conformance.areas import AREAS
+from conformance.canonical import build_canonical_examples
 from conformance.cases import list_cases
 from conformance.coverage import Coverage, measure_spec_lines
 from conformance.readable import JsonValue, read_hex
 from conformance.recording import record_scenario
 from conformance.schema import SCHEMA_PATH, validate_vector
 from conformance.trace import Trace, make_vector
+from conformance.wire_format import WIRE_FORMAT_FILE, build_wire_format
 from spec.encoding import decode_as
 from spec.errors import Rejected
 from spec.presets import Preset
+
+CANONICAL_EXAMPLES_FILE = "canonical-json.json"
+"""The suite's file of canonical JSON examples (:func:`build_canonical_examples`)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,13 @@ def write_suite(suite: Suite, directory: Path) -> int:
     written += write_file(directory / "coverage.json", json.dumps(suite.coverage.to_json()) + "\n")
     written += write_file(directory / "coverage.txt", suite.coverage.render())
     written += write_file(directory / "schema.json", SCHEMA_PATH.read_text())
+    wire_format = json.dumps(build_wire_format(), indent=1) + "\n"
+    written += write_file(directory / WIRE_FORMAT_FILE, wire_format)
+    examples = build_canonical_examples()
+    written += write_file(
+        directory / CANONICAL_EXAMPLES_FILE,
+        json.dumps(examples, indent=1, ensure_ascii=False) + "\n",
+    )
     return written
 
 
@@ -118,7 +134,13 @@ def load_vectors(directory: Path) -> list[tuple[str, dict[str, JsonValue]]]:
     """
     if directory.is_file():
         return [(directory.name, read_vector_file(directory, directory.name))]
-    skipped = {"index.json", "coverage.json", "schema.json"}
+    skipped = {
+        "index.json",
+        "coverage.json",
+        "schema.json",
+        CANONICAL_EXAMPLES_FILE,
+        WIRE_FORMAT_FILE,
+    }
     files = sorted(p for p in directory.rglob("*.json") if p.name not in skipped)
     return [
         (str(p.relative_to(directory)), read_vector_file(p, str(p.relative_to(directory))))

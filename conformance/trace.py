@@ -10,13 +10,12 @@ generator, where the trace came from, and the SHA-256 of its canonical content
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from conformance import FORMAT
 from conformance.areas import READABLE_ARGUMENTS, Area, StepInput, run_step
+from conformance.canonical import hash_canonical
 from conformance.readable import JsonValue, to_view
 from spec import SPEC_VERSION
 from spec.encoding import encode
@@ -123,10 +122,8 @@ def make_vector(trace: Trace, *, with_views: bool = True) -> dict[str, JsonValue
 def compute_content_hash(vector: dict[str, JsonValue]) -> str:
     """Return ``sha256:`` and the hex SHA-256 of the vector's canonical JSON.
 
-    The canonical JSON is the vector without ``provenance.content_hash``,
-    serialised with sorted keys, no whitespace and ASCII escapes.
+    The canonical JSON is the vector without ``provenance.content_hash``, in the
+    JSON Canonicalization Scheme of RFC 8785 (:mod:`conformance.canonical`).
     """
     provenance = {k: v for k, v in vector["provenance"].items() if k != "content_hash"}
-    content = {**vector, "provenance": provenance}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    return hash_canonical({**vector, "provenance": provenance})

@@ -30,7 +30,7 @@ class Decode:
     """Codec step: decode ``data`` as the type named ``type_name``, then re-encode it."""
 
     type_name: str
-    """A key of :data:`CODEC_TYPES`."""
+    """A name of the codec's type list (:data:`CODEC_TYPES`, ``codec_types`` of the wire format)."""
     data: bytes
     """The bytes to decode."""
 

@@ -7,7 +7,9 @@
   package that import it; a kind's ``records`` module reaches, through all its
   imports, nothing of the settlement layer, so the settlement state can name it;
 - ``spec`` imports nothing above it, ``fixtures`` only ``spec``;
-- ``reference`` imports neither ``adversary`` nor ``tests``.
+- ``reference`` imports neither ``adversary`` nor ``tests``;
+- ``campaigns`` imports the checks (``adversary``, ``conformance``) and what they
+  import, and only the command line imports it.
 """
 
 from __future__ import annotations
@@ -182,6 +184,33 @@ def test_reference_imports_neither_adversary_nor_tests() -> None:
         for module in get_imported_modules(path)
         if module.split(".")[0] in ("adversary", "tests")
     ]
+    assert not offenders, offenders
+
+
+def test_campaigns_sit_between_the_checks_and_the_command_line() -> None:
+    """Given every module of campaigns/, and of the packages below the command line.
+
+    When their imports are read,
+    Then campaigns imports only spec, fixtures, adversary, conformance and itself among this
+    project's packages, and none of spec, fixtures, reference, proofs, adversary and
+    conformance imports campaigns (the command line does).
+    """
+    project = ("spec", "fixtures", "reference", "proofs", "adversary", "conformance", "cli")
+    allowed = ("spec", "fixtures", "adversary", "conformance", "campaigns")
+    offenders = [
+        f"{get_module_name(path)} imports {module}"
+        for path in get_python_files("campaigns")
+        for module in get_imported_modules(path)
+        if module.split(".")[0] in (*project, "tests") and module.split(".")[0] not in allowed
+    ]
+    offenders += [
+        f"{get_module_name(path)} imports {module}"
+        for package in project[:-1]
+        for path in get_python_files(package)
+        for module in get_imported_modules(path)
+        if module.split(".")[0] == "campaigns"
+    ]
+    assert get_python_files("campaigns"), "campaigns/ has no module"
     assert not offenders, offenders
 
 

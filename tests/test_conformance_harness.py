@@ -43,6 +43,8 @@ def conform(impl: str, vectors: Path, tmp_path: Path, traces: int = 0) -> int:
         minutes=1.0,
         timeout=3.0,
         failures=tmp_path / "failures",
+        workers=1,
+        scheduler=None,
     )
     return run_conform(arguments)
 

@@ -29,7 +29,7 @@ def conform(impl: str, tmp_path: Path, *options: str) -> int:
     source = () if "--vectors" in options else ("--no-vectors",)
     arguments = parser.parse_args(
         [
-            *("conform", "--impl", impl, *source, "--timeout", "5"),
+            *("conform", "--impl", impl, *source, "--timeout", "5", "--workers", "1"),
             *("--failures", str(tmp_path / "failures"), *options),
         ]
     )

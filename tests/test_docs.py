@@ -1,7 +1,8 @@
 """The documentation site: both Sphinx builds pass, and the reference leaves nothing out.
 
-The HTML build and the doctest build run once each, in a temporary
-directory, as the README's commands do (warnings are errors). The checks then
+The HTML build and the doctest build run once each per session, in a
+temporary directory, as the README's commands do (warnings are errors; see
+tests/site_build.py, which the browser test shares). The checks then
 read the built HTML: every module and public name of ``spec/`` (found here
 with :mod:`ast`, independently of the site's own extension) has an anchor in
 the reference, and so does every public module of ``reference/`` (the
@@ -14,88 +15,28 @@ from __future__ import annotations
 
 import ast
 import html
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from spec.errors import RejectionReason
 from spec.invariants.catalog import CATALOG
+from tests.site_build import get_built_site
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
 SPEC = ROOT / "spec"
 REFERENCE = ROOT / "reference"
-
-SAMPLE_REPORT = {
-    "spec_version": "0.2.0",
-    "passed": True,
-    "checks": 2,
-    "failed": 0,
-    "rows": [],
-    "controls": [],
-    "results": [
-        {
-            "name": "INV-01/deposit [tiny]",
-            "invariants": ["INV-01"],
-            "method": "inductive",
-            "outcome": "proved",
-            "seconds": 0.25,
-            "depth": None,
-            "detail": "",
-        },
-        {
-            "name": "INV-18/honest-withdrawal",
-            "invariants": ["INV-18"],
-            "method": "bmc",
-            "outcome": "bounded",
-            "seconds": 2.5,
-            "depth": 8,
-            "detail": "",
-        },
-    ],
-}
-"""A small ``plasma-spec prove --json`` report for the HTML build to show."""
-
-
-def start_sphinx(builder: str, output: Path, environment: dict[str, str]) -> subprocess.Popen[str]:
-    """Start one Sphinx build, warnings as errors, with its own doctree cache; return it."""
-    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", builder]
-    command += ["-d", str(output / f"doctrees-{builder}"), str(DOCS), str(output / builder)]
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the HTML site (with a sample prove report) and run the doctests; return the HTML.
+    """Return the HTML site built (with a sample prove report) for this session, doctests run.
 
-    The two builds are independent (each has its own doctree cache), so they
-    run at the same time, one per core; the fixture fails if either exits
-    non-zero, showing what it printed.
+    The build is shared with tests/test_docs_browser.py (see tests/site_build.py);
+    the fixture fails if either Sphinx build exited non-zero, showing what it printed.
     """
-    output = tmp_path_factory.mktemp("docs")
-    report = output / "prove.json"
-    report.write_text(json.dumps(SAMPLE_REPORT), encoding="utf-8")
-    builds = {
-        "html": start_sphinx("html", output, {**os.environ, "PLASMA_SPEC_PROVE_JSON": str(report)}),
-        "doctest": start_sphinx("doctest", output, {**os.environ, "PLASMA_SPEC_PROVE_JSON": ""}),
-    }
-    printed = {builder: build.communicate() for builder, build in builds.items()}
-    for builder, build in builds.items():
-        stdout, stderr = printed[builder]
-        assert build.returncode == 0, f"sphinx -b {builder} failed:\n{stdout}\n{stderr}"
-    return output / "html"
+    return get_built_site(tmp_path_factory)
 
 
 def read_html(site: Path) -> str:

@@ -117,7 +117,9 @@ def make_fuzz_parser() -> argparse.ArgumentParser:
 
 def run_fuzz_command(*argv: str) -> int:
     """Run ``plasma-spec fuzz`` with these arguments; return its exit code."""
-    arguments = make_fuzz_parser().parse_args(["fuzz", *argv])
+    # In this process (--workers 1): the tests plant their bugs with monkeypatch
+    workers = () if "--replay" in argv else ("--workers", "1")
+    arguments = make_fuzz_parser().parse_args(["fuzz", *argv, *workers])
     code: int = arguments.run(arguments)
     return code
 

@@ -8,7 +8,9 @@ one section per scenario of the theme.
 Each scenario is played once per build with
 :func:`adversary.payments.scenarios.framework.run_all`, and its timeline, expectation
 and final holdings are rendered by the same functions that ``plasma-spec
-scenario NAME`` prints with (``adversary.payments.timeline``). A scenario that fails,
+scenario NAME`` prints with (``adversary.payments.timeline``), under a
+picture of the timeline (``plasma-scenario-timeline``,
+:mod:`plasma_docs.figures_timeline`). A scenario that fails,
 or a theme with no page, is a warning (so ``-W`` fails the build).
 """
 
@@ -72,6 +74,7 @@ def render_scenario(scenario: Any, result: Any) -> list[str]:
         f"``plasma-spec scenario {scenario.name}``.",
         "",
     ]
+    lines += [f".. plasma-scenario-timeline:: {scenario.name}", ""]
     lines += literal_block(render_timeline(result.steps))
     lines += literal_block(render_expectation(result.expectation))
     lines += literal_block(render_holdings(result))

@@ -20,6 +20,7 @@ from sphinx.pycode import ModuleAnalyzer
 from sphinx.util.docutils import SphinxDirective
 
 from plasma_docs.rst import list_table
+from plasma_docs.rules import render_rules
 from plasma_docs.source import find_module, get_assigned_names
 from spec.presets import PRESETS, Preset
 
@@ -67,6 +68,8 @@ class SpecModuleDirective(SphinxDirective):
     """Insert the reference of one module: ``automodule`` and its undocumented constants.
 
     The module is one of ``spec/`` or of ``reference/`` (the reference node).
+    A spec module's reference ends with its checks and predicates as written
+    (:func:`plasma_docs.rules.render_rules`).
     ``automodule`` documents module-level constants only when they have a
     docstring. Every public name must be in the reference, so
     each public constant without one is added with ``autodata`` after the
@@ -88,4 +91,6 @@ class SpecModuleDirective(SphinxDirective):
         for constant in assigned:
             if constant not in documented:
                 lines += [f".. autodata:: {name}.{constant}", ""]
+        if name.startswith("spec."):
+            lines += render_rules(module)
         return self.parse_text_to_nodes("\n".join(lines))

@@ -1,0 +1,94 @@
+"""Every diagnosis line of a failed vector is true: what differs is what the line says.
+
+An in-process implementation wraps the reference adapter and changes one
+thing of its answers: the rejection reason only (the states then agree, the
+digests too), or the digest only (the states' views agree, the digests do
+not). The vector runner must tell these apart.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+from conformance.client import Implementation
+from conformance.readable import JsonValue
+from conformance.reference_adapter import ReferenceAdapter
+from conformance.runner import FAILED, PASSED, run_vector
+from tests.test_conformance_harness import get_tiny_suite
+
+CAPABILITIES = {"settlement", "payments-chain", "cash-chain", "codec", "consensus"}
+
+
+class Altered:
+    """The reference adapter, in process, with one field of its apply answers changed."""
+
+    def __init__(self, field: str | None, value: str) -> None:
+        self.adapter = ReferenceAdapter()
+        self.field = field
+        self.value = value
+
+    def request(self, message: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        """Answer like the reference, but change ``field`` (if any) of a rejected apply's answer."""
+        answer = self.adapter.handle(message)
+        if self.field and message["command"] == "apply" and answer.get("outcome") == "rejected":
+            answer = {**answer, self.field: self.value}
+        return answer
+
+
+def as_implementation(altered: Altered) -> Implementation:
+    """Return ``altered`` typed as the implementation the runner drives (it has ``request``)."""
+    return typing.cast(Implementation, altered)
+
+
+def find_rejecting_vector() -> tuple[str, dict[str, Any]]:
+    """Return a settlement vector of the tiny suite whose only step is rejected."""
+    for path, vector in get_tiny_suite().vectors.items():
+        outcomes = [step["expected"]["outcome"] for step in vector["steps"]]
+        ends_rejected = outcomes[-1] == "rejected" and outcomes.count("rejected") == 1
+        if vector["area"] == "settlement" and ends_rejected:
+            return path, vector
+    raise AssertionError("the tiny suite has no settlement vector ending in a rejection")
+
+
+def test_a_reason_only_mismatch_says_the_states_agree() -> None:
+    """Given an implementation that rejects for another reason, with the right state.
+
+    When a vector ending in a rejection is replayed,
+    Then it fails, the header names both reasons and no digest, and the
+    diagnosis says the states agree and only the outcome or reason differs.
+    """
+    path, vector = find_rejecting_vector()
+    result = run_vector(
+        as_implementation(Altered("reason", "made_up_reason")), CAPABILITIES, path, vector
+    )
+    assert result.status == FAILED
+    header, *diagnosis = result.lines
+    assert "rejected with made_up_reason, spec rejected with" in header
+    assert "digest" not in header
+    assert diagnosis == [
+        "  states agree (same view and digest): only the outcome or reason differs"
+    ]
+
+
+def test_a_digest_only_mismatch_says_the_views_agree_but_not_the_digests() -> None:
+    """Given an implementation whose digest is wrong while its state is right.
+
+    When the same vector is replayed,
+    Then the header names the digests, and the diagnosis blames the encoding or digest.
+    """
+    path, vector = find_rejecting_vector()
+    result = run_vector(
+        as_implementation(Altered("digest", "0x" + "00" * 32)), CAPABILITIES, path, vector
+    )
+    assert result.status == FAILED
+    header, *diagnosis = result.lines
+    assert "digest 0x0000" in header
+    assert diagnosis == ["  state views agree, but the digests differ: an encoding or digest bug"]
+
+
+def test_the_unaltered_reference_passes_the_vector() -> None:
+    """Given the reference adapter with nothing changed (the control), Then the vector passes."""
+    path, vector = find_rejecting_vector()
+    result = run_vector(as_implementation(Altered(None, "")), CAPABILITIES, path, vector)
+    assert result.status == PASSED
