@@ -4,8 +4,9 @@ Every answer must come within a timeout, as one line of JSON holding an
 object with ``"ok": true``. Anything else ends the session with an
 :class:`ImplementationFailure` saying which way the implementation failed:
 it **hung** (no answer in time), **crashed** (its process ended or closed its
-output) or answered **garbage** (not JSON, not an object, an error, or a field
-of the wrong shape).
+output) or answered **garbage** (not JSON, not an object, or a field of the
+wrong shape). An ``"ok": false`` answer with an error code is an
+:class:`ErrorAnswer`: the runner reports it for its vector and step and goes on.
 """
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ class ImplementationFailure(Exception):  # noqa: N818 - names what happened, lik
         """How it failed."""
         self.detail = detail
         """What was seen."""
+
+
+class ErrorAnswer(ImplementationFailure):
+    """The implementation answered ``"ok": false``: a protocol error, but the process lives on.
+
+    The harness reports it for the vector and step that asked (an operation the
+    implementation does not support, say) and goes on with the next vector.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(GARBAGE, f"error answer: {code!r}: {message}")
+        self.code = code
+        """The answer's ``error`` code."""
+        self.message = message
+        """The answer's ``message``."""
 
 
 class Implementation:
@@ -119,7 +135,9 @@ def parse_answer(line: str) -> dict[str, JsonValue]:
     """Return an answer line as an object.
 
     Raises:
-        ImplementationFailure: ``garbage`` when it is not a JSON object with ``"ok": true``.
+        ErrorAnswer: for ``"ok": false`` with an ``error`` code.
+        ImplementationFailure: ``garbage`` for anything else that is not an object with
+            ``"ok": true``.
     """
     try:
         answer = json.loads(line)
@@ -128,7 +146,10 @@ def parse_answer(line: str) -> dict[str, JsonValue]:
     if not isinstance(answer, dict):
         raise ImplementationFailure(GARBAGE, f"not a JSON object: {line[:80]!r}")
     if answer.get("ok") is not True:
-        raise ImplementationFailure(GARBAGE, f"error answer: {answer.get('error', answer)!r}")
+        code, message = answer.get("error"), answer.get("message", "")
+        if answer.get("ok") is False and isinstance(code, str):
+            raise ErrorAnswer(code[:80], str(message)[:200])
+        raise ImplementationFailure(GARBAGE, f"not an answer: {line[:80]!r}")
     return answer
 
 

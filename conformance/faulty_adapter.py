@@ -18,6 +18,9 @@ A reduced implementation: ``without-payments-chain`` (the reference that
 does not announce the ``payments-chain`` capability, so its vectors and
 traces are skipped).
 
+A partial implementation that says so: ``refuses-deposits`` answers every
+``Deposit`` with the error ``unsupported_operation`` (``"ok": false``).
+
 Misbehaviour of the process itself: ``hang`` (never answers an apply),
 ``crash`` (exits on the third apply), ``garbage`` (answers an apply with text
 that is not JSON).
@@ -43,7 +46,7 @@ from reference.environments.payments import exit_game as settlement_exits
 from reference.environments.payments import in_flight as reference_in_flight
 from reference.environments.payments import piggybacks as reference_piggybacks
 from reference.environments.payments.walk import OUTPUT_INDEX_BYTES, BlockWalk, add_to_total
-from reference.node.requests import add_limit_options, read_limit_options
+from reference.node.requests import RequestError, add_limit_options, read_limit_options
 from reference.settlement.exit_tables import ExitTables
 from spec.encoding import Reader, read
 from spec.environments.payments.exits import ChallengeStandardExit
@@ -64,6 +67,7 @@ FAULTS = (
     "hang",
     "crash",
     "garbage",
+    "refuses-deposits",
 )
 """Every fault, by name."""
 
@@ -165,13 +169,13 @@ class WithoutChainAdapter(ReferenceAdapter):
 
 
 class MisbehavingAdapter(ReferenceAdapter):
-    """The reference adapter that hangs, crashes or answers garbage when applying."""
+    """The reference adapter that hangs, crashes, answers garbage or refuses deposits."""
 
     def __init__(self, fault: str) -> None:
         """Misbehave in the way ``fault`` names."""
         super().__init__()
         self.fault = fault
-        """``hang``, ``crash`` or ``garbage``."""
+        """``hang``, ``crash``, ``garbage`` or ``refuses-deposits``."""
         self.applied = 0
         """Apply requests seen."""
 
@@ -186,6 +190,8 @@ class MisbehavingAdapter(ReferenceAdapter):
         if self.fault == "garbage":
             sys.stdout.write("this is not json\n")
             sys.stdout.flush()
+        if self.fault == "refuses-deposits" and operation.get("name") == "Deposit":
+            raise RequestError("unsupported_operation", "Deposit is not implemented here")
         return super().apply(operation)
 
 
@@ -203,7 +209,7 @@ def make_adapter(fault: str) -> Any:
         return LenientAdapter()
     if fault == "without-payments-chain":
         return WithoutChainAdapter()
-    if fault in ("hang", "crash", "garbage"):
+    if fault in ("hang", "crash", "garbage", "refuses-deposits"):
         return MisbehavingAdapter(fault)
     return ReferenceAdapter()
 

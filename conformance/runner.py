@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conformance.areas import AREAS
-from conformance.client import GARBAGE, Implementation, ImplementationFailure, require_field
+from conformance.client import (
+    GARBAGE,
+    ErrorAnswer,
+    Implementation,
+    ImplementationFailure,
+    require_field,
+)
 from conformance.diff import diff_views
 from conformance.readable import JsonValue, read_hex, to_view
 from spec.encoding import decode_as
@@ -48,23 +54,28 @@ def run_vector(
     """Replay ``vector`` on ``implementation`` and compare every step with it.
 
     A failure's lines end with the field-level diff of the states, unless
-    ``explain_failure`` is False (for vectors without views).
+    ``explain_failure`` is False (for vectors without views). An error answer
+    (``"ok": false``, an unsupported operation say) fails the vector at its step,
+    and the implementation is used again for the next vector.
 
     Raises:
-        ImplementationFailure: when the implementation hangs, crashes or answers garbage.
+        ImplementationFailure: when the implementation hangs, crashes or answers garbage,
+            naming the vector and step.
     """
     missing = sorted(set(vector["capabilities"]) - capabilities)
     if missing:
         return VectorResult(path, SKIPPED, lines=(f"lacks capability {', '.join(missing)}",))
     initial = vector["initial_state"]
-    answer = implementation.request(
-        {
-            "command": "reset",
-            "area": vector["area"],
-            "preset": vector["preset"],
-            "state": initial["encoding"],
-        }
-    )
+    reset = {
+        "command": "reset",
+        "area": vector["area"],
+        "preset": vector["preset"],
+        "state": initial["encoding"],
+    }
+    try:
+        answer = ask(implementation, reset, path, "reset")
+    except ErrorAnswer as error:
+        return VectorResult(path, FAILED, None, (f"reset: {describe_error(error)}",))
     digest = require_field(answer, "digest", str)
     if digest != initial["digest"]:
         lines: tuple[str, ...] = (f"reset: digest {digest}, spec {initial['digest']}",)
@@ -72,15 +83,45 @@ def run_vector(
             lines += explain(implementation, vector, initial["view"], digests_differ=True)
         return VectorResult(path, FAILED, None, lines)
     for index, step in enumerate(vector["steps"]):
-        answer = implementation.request({"command": "apply", "operation": step["operation"]})
+        where = f"step {index} ({step['operation']['name']})"
+        try:
+            answer = ask(
+                implementation, {"command": "apply", "operation": step["operation"]}, path, where
+            )
+        except ErrorAnswer as error:
+            return VectorResult(path, FAILED, index, (f"{where}: {describe_error(error)}",))
         mismatch = compare_step(answer, step["expected"])
         if mismatch:
-            header = f"step {index} ({step['operation']['name']}): " + "; ".join(mismatch)
+            header = f"{where}: " + "; ".join(mismatch)
             post_state = step["expected"]["post_state"]
             differ = answer.get("digest") != step["expected"]["digest"]
             diff = explain(implementation, vector, post_state, differ) if explain_failure else ()
             return VectorResult(path, FAILED, index, (header, *diff))
     return VectorResult(path, PASSED)
+
+
+def ask(
+    implementation: Implementation, message: dict[str, JsonValue], path: str, where: str
+) -> dict[str, JsonValue]:
+    """Send one request of a vector; a failure that ends the session names the vector and step.
+
+    Raises:
+        ErrorAnswer: when the implementation answers ``"ok": false`` (it lives on).
+        ImplementationFailure: when it hangs, crashes or answers garbage, naming ``path``
+            and ``where``.
+    """
+    try:
+        return implementation.request(message)
+    except ErrorAnswer:
+        raise
+    except ImplementationFailure as failure:
+        detail = f"{failure.detail} (at {path}, {where})"
+        raise ImplementationFailure(failure.kind, detail) from None
+
+
+def describe_error(error: ErrorAnswer) -> str:
+    """Return the diagnosis line of an error answer."""
+    return f"the implementation answered error {error.code!r}: {error.message}"
 
 
 def compare_step(answer: dict[str, JsonValue], expected: dict[str, JsonValue]) -> list[str]:
@@ -124,7 +165,10 @@ def explain(
         ImplementationFailure: when the implementation cannot dump its state.
     """
     area = AREAS[vector["area"]]
-    answer = implementation.request({"command": "dump"})
+    try:
+        answer = implementation.request({"command": "dump"})
+    except ErrorAnswer as error:
+        return (f"  its state dump was refused: {describe_error(error)}",)
     encoding = require_field(answer, "state", str)
     try:
         state = decode_as(area.state_type, read_hex(encoding))

@@ -1,5 +1,8 @@
 """Every diagnosis line of a failed vector is true: what differs is what the line says.
 
+An error answer (``"ok": false``) fails its vector at its step, named, and the
+run goes on to its summary.
+
 An in-process implementation wraps the reference adapter and changes one
 thing of its answers: the rejection reason only (the states then agree, the
 digests too), or the digest only (the states' views agree, the digests do
@@ -8,14 +11,20 @@ not). The vector runner must tell these apart.
 
 from __future__ import annotations
 
+import argparse
 import typing
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from cli.conform import run_conform
 from conformance.client import Implementation
 from conformance.readable import JsonValue
 from conformance.reference_adapter import ReferenceAdapter
 from conformance.runner import FAILED, PASSED, run_vector
-from tests.test_conformance_harness import get_tiny_suite
+from conformance.suite import Suite, write_suite
+from tests.test_conformance_harness import FAULTY, get_tiny_suite
 
 CAPABILITIES = {"settlement", "payments-chain", "cash-chain", "codec", "consensus"}
 
@@ -92,3 +101,47 @@ def test_the_unaltered_reference_passes_the_vector() -> None:
     path, vector = find_rejecting_vector()
     result = run_vector(as_implementation(Altered(None, "")), CAPABILITIES, path, vector)
     assert result.status == PASSED
+
+
+def test_an_error_answer_fails_its_vector_at_its_step_and_the_run_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given an adapter that answers every Deposit with an error, and vectors with and without one.
+
+    When conform replays them,
+    Then each vector with a deposit fails, named with the step and the error, the
+    others pass, the summary is printed, and the exit code is 1 (a disagreement), not 3.
+    """
+    tiny = get_tiny_suite()
+    chosen = {
+        path: vector
+        for path, vector in sorted(tiny.vectors.items())
+        if vector["area"] == "settlement"
+    }
+    with_deposit = [
+        path
+        for path, vector in chosen.items()
+        if any(step["operation"]["name"] == "Deposit" for step in vector["steps"])
+    ]
+    without = [path for path in chosen if path not in with_deposit]
+    subset = {path: chosen[path] for path in with_deposit[:3] + without[:3]}
+    write_suite(Suite(subset, tiny.coverage), tmp_path / "vectors")
+    arguments = argparse.Namespace(
+        impl=f"{FAULTY} refuses-deposits",
+        vectors=tmp_path / "vectors",
+        no_vectors=False,
+        preset="tiny",
+        traces=0,
+        seed=3,
+        minutes=1.0,
+        timeout=30.0,
+        failures=tmp_path / "failures",
+        workers=1,
+        scheduler=None,
+    )
+    assert run_conform(arguments) == 1
+    output = capsys.readouterr().out
+    for path in with_deposit[:3]:
+        assert f"FAIL {path}" in output
+    assert "(Deposit): the implementation answered error 'unsupported_operation'" in output
+    assert f"Vectors: {len(without[:3])} passed, 3 failed, 0 skipped" in output

@@ -110,6 +110,10 @@ def draw_timeline(timeline: Timeline) -> str:
         return render_matplotlib(figure)
 
 
+BLOCK_LABEL_GAP = 0.12
+"""Labels of blocks closer than this share of the time axis are put on different lines."""
+
+
 def draw_blocks(plot: Axes, timeline: Timeline) -> None:
     """Draw each block commitment as a dotted vertical line; label each time's blocks once."""
     numbers: dict[int, list[str]] = {}
@@ -118,11 +122,20 @@ def draw_blocks(plot: Axes, timeline: Timeline) -> None:
         numbers.setdefault(time, []).append(
             f"{number}" + (f" (env {environment})" if environment else "")
         )
-    for time, names in numbers.items():
+    # A label close after another goes one line lower (three lines, then back to the first)
+    times = sorted(numbers)
+    low, high = plot.get_xlim()
+    span = max(high - low, 1)
+    level, previous = 0, None
+    for time in times:
+        close = previous is not None and time - previous < span * BLOCK_LABEL_GAP
+        level = (level + 1) % 3 if close else 0
+        previous = time
+        names = numbers[time]
         plot.annotate(
             f"block{'s' if len(names) > 1 else ''} {', '.join(names)}",
             (time, -0.8),
-            xytext=(2, -2),
+            xytext=(2, -2 - 7 * level),
             textcoords="offset points",
             fontsize=6.5,
             color="#555555",
