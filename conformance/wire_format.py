@@ -21,13 +21,11 @@ the spec, so it cannot drift from it:
 
 from __future__ import annotations
 
-from typing import Any
-
 from conformance.areas import AREAS
 from conformance.readable import EXACT_NUMBER_BITS, JsonValue
 from conformance.wire_hashes import describe_hash_rules
 from conformance.wire_trees import describe_merkle, describe_signatures
-from conformance.wire_types import describe_types
+from conformance.wire_types import Namer, describe_types
 from spec import SPEC_VERSION
 from spec.codec import CODEC_TYPES
 from spec.encoding import COUNT_TYPE, MAX_TAG
@@ -143,7 +141,7 @@ LEGEND: dict[str, str] = {
 """What the document's own fields mean."""
 
 
-def describe_areas(namer: Any) -> list[JsonValue]:
+def describe_areas(namer: Namer) -> list[JsonValue]:
     """Return each area's name, state type, operation type and digest rule."""
     digest_rules = {
         "settlement": "settlement state digest",

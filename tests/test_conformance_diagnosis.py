@@ -51,7 +51,7 @@ def as_implementation(altered: Altered) -> Implementation:
 
 
 def find_rejecting_vector() -> tuple[str, dict[str, Any]]:
-    """Return a settlement vector of the tiny suite whose only step is rejected."""
+    """Return a settlement vector of the tiny suite whose last step is its only rejected one."""
     for path, vector in get_tiny_suite().vectors.items():
         outcomes = [step["expected"]["outcome"] for step in vector["steps"]]
         ends_rejected = outcomes[-1] == "rejected" and outcomes.count("rejected") == 1
