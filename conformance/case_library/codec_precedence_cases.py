@@ -11,7 +11,7 @@ a count) fails it.
 
 from __future__ import annotations
 
-from conformance.areas import CODEC
+from conformance.case_library.codec_cases import start_codec
 from conformance.case_library.worlds import ALICE, BOB, OPERATOR, make_output, make_position
 from conformance.cases import TraceBuilder, case
 from spec.codec import Decode
@@ -19,11 +19,6 @@ from spec.encoding import encode, encode_count
 from spec.errors import RejectionReason
 from spec.presets import Preset
 from spec.primitives import Uint8, Uint64
-
-
-def start_codec(preset: Preset) -> TraceBuilder:
-    """Return a builder over the codec area's empty state."""
-    return TraceBuilder(CODEC, preset, b"")
 
 
 @case(RejectionReason.ENCODING_TRUNCATED)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.areas import CODEC
 from conformance.case_library.cash_chain_cases import ENV, start_cash_chain, transfer_block
 from conformance.case_library.cash_worlds import CASH_ENVIRONMENT, start_passed_on
+from conformance.case_library.codec_cases import start_codec
 from conformance.case_library.worlds import ALICE, BOB, make_output, make_payment, make_position
 from conformance.cases import TraceBuilder, case
 from fixtures import CAROL
@@ -31,7 +31,7 @@ from spec.settlement.operations import AdvanceTime
 
 def decode_value(preset: Preset, type_name: str, value: Any) -> TraceBuilder:
     """Return a codec trace decoding ``value``'s canonical bytes as ``type_name``."""
-    builder = TraceBuilder(CODEC, preset, b"")
+    builder = start_codec(preset)
     builder.apply(Decode(type_name, encode(value, CODEC_TYPES[type_name])))
     return builder
 
@@ -39,7 +39,7 @@ def decode_value(preset: Preset, type_name: str, value: Any) -> TraceBuilder:
 @case(None)
 def decode_each_primitive(preset: Preset) -> TraceBuilder:
     """Every primitive of the codec's list decodes and re-encodes: integers, bytes, hashes."""
-    builder = TraceBuilder(CODEC, preset, b"")
+    builder = start_codec(preset)
     payment = make_payment([make_position(1)], [make_output(BOB, 5)], [ALICE])
     values = {
         "Uint8": Uint8(200),
@@ -60,7 +60,7 @@ def decode_each_primitive(preset: Preset) -> TraceBuilder:
 @case(None)
 def decode_payments_types(preset: Preset) -> TraceBuilder:
     """A position, a payment (signed and unsigned), a settlement and a chain operation decode."""
-    builder = TraceBuilder(CODEC, preset, b"")
+    builder = start_codec(preset)
     payment = make_payment([make_position(1)], [make_output(BOB, 5)], [ALICE])
     deposit = ApplyDeposit(Uint64(1), DepositTransaction(make_output(ALICE, 100)))
     for name, value in (
@@ -82,7 +82,7 @@ def decode_cash_types(preset: Preset) -> TraceBuilder:
     included = world.witness(env, blocks[0], coin)
     signed = sign_transfer(ENV, Transfer(Uint64(1), Uint64(1), BOB.address), ALICE.key)
     mint = CoinMint(Uint64(2), CAROL.address, NATIVE_TOKEN, Uint256(5))
-    builder = TraceBuilder(CODEC, preset, b"")
+    builder = start_codec(preset)
     for name, value in (
         ("CoinMint", CoinMint(Uint64(1), ALICE.address, NATIVE_TOKEN, Uint256(100))),
         ("Transfer", signed.transfer),
